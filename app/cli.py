@@ -1,0 +1,72 @@
+"""The `cip-graph` command line: serve, migrate, seed, export-schema."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from app.demo import DemoSize, load_demo_data
+from app.settings import Settings
+from models.db import Database
+from models.migrate import migrate
+
+
+async def _migrate(settings: Settings) -> None:
+    database = Database(settings.database_url)
+    try:
+        await migrate(database)
+    finally:
+        await database.dispose()
+
+
+async def _seed(settings: Settings, size: DemoSize, seed: int) -> None:
+    database = Database(settings.database_url)
+    try:
+        await migrate(database)
+        await load_demo_data(database, size, seed)
+    finally:
+        await database.dispose()
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+
+
+def _export_schema() -> None:
+    from schema import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+
+
+def parser(settings: Settings) -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="cip-graph", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the graph (migrates and seeds at start)")
+    serve.add_argument("--host", default=settings.host)
+    serve.add_argument("--port", type=int, default=settings.port)
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    seed = commands.add_parser("seed", help="add the deterministic demo data set")
+    seed.add_argument("--profiles", type=int, default=200)
+    seed.add_argument("--ideas", type=int, help="default: 1.5 per profile")
+    seed.add_argument("--teams", type=int, help="default: 0.3 per profile")
+    seed.add_argument("--seed", type=int, default=2026, help="random seed")
+    commands.add_parser("export-schema", help="print the GraphQL SDL")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = Settings()
+    arguments = parser(settings).parse_args(argv)
+    if arguments.command == "serve":
+        _serve(settings, arguments.host, arguments.port)
+    elif arguments.command == "migrate":
+        asyncio.run(_migrate(settings))
+    elif arguments.command == "seed":
+        size = DemoSize(arguments.profiles, arguments.ideas, arguments.teams)
+        asyncio.run(_seed(settings, size, arguments.seed))
+    else:
+        _export_schema()

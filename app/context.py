@@ -1,0 +1,22 @@
+"""The per-request context every resolver receives."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+
+from loaders import Loaders
+from models.db import Database
+
+
+@dataclass(slots=True)
+class Context:
+    database: Database
+    loaders: Loaders
+    request: Request | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """One clock reading per request, so every round in a response agrees on its phase."""
+
+
+def build_context(database: Database, request: Request | None = None) -> Context:
+    return Context(database=database, loaders=Loaders(database), request=request)

@@ -1,0 +1,70 @@
+"""The Starlette application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from app.context import Context, build_context
+from app.demo import load_demo_data_if_empty
+from app.settings import Settings
+from models.db import Database
+from models.migrate import migrate
+from schema import schema
+
+logger = logging.getLogger("cip_graph")
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return build_context(request.app.state.database, request)
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    if await request.app.state.database.ping():
+        return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "database unavailable"}, status_code=503)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    """Nothing touches the database until the app starts: the lifespan migrates and seeds.
+    A database handed in (by tests) is used as it is and stays open."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if database is not None:
+            yield
+            return
+        owned = Database(settings.database_url)
+        try:
+            await migrate(owned)
+            if settings.demo_data:
+                await load_demo_data_if_empty(owned)
+            app.state.database = owned
+            yield
+        finally:
+            await owned.dispose()
+
+    graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if settings.serve_graphiql else None)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    if database is not None:
+        app.state.database = database
+    return app

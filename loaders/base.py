@@ -1,0 +1,42 @@
+"""Batch functions shared by the concept loaders: rows by unique key, and row lists by foreign key."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, Select
+
+from models.db import Database
+
+Row = Any
+
+
+def row_by_key_loader(
+    database: Database, statement: Select[Any], key: ColumnElement[Any]
+) -> DataLoader[Any, Row | None]:
+    """One row per key, None for keys that match nothing."""
+
+    async def load(keys: Sequence[Any]) -> list[Row | None]:
+        rows = await database.fetch_all(statement.where(key.in_(keys)))
+        found = {getattr(row, key.key): row for row in rows}
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load)
+
+
+def rows_by_key_loader(
+    database: Database, statement: Select[Any], key: ColumnElement[Any], *order: ColumnElement[Any]
+) -> DataLoader[Any, list[Row]]:
+    """All rows per key in a stable order, [] for keys that match nothing."""
+
+    async def load(keys: Sequence[Any]) -> list[list[Row]]:
+        rows = await database.fetch_all(
+            statement.add_columns(key.label("_key")).where(key.in_(keys)).order_by(*order)
+        )
+        grouped: defaultdict[Any, list[Row]] = defaultdict(list)
+        for row in rows:
+            grouped[row._key].append(row)
+        return [grouped.get(k, []) for k in keys]
+
+    return DataLoader(load)

@@ -1,0 +1,62 @@
+"""Ideas by id, and pages of ideas per owner, per skill needed and per topic."""
+
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement
+from sqlmodel import col, select
+
+from loaders.base import row_by_key_loader
+from loaders.pagination import Page, PageRequest, page_by_parent_loader
+from models import Idea, IdeaSkill, IdeaTopic
+from models.db import Database
+from models.enums import IdeaStatus
+
+IDEA_COLUMNS = (
+    col(Idea.id),
+    col(Idea.owner_id),
+    col(Idea.title),
+    col(Idea.teaser),
+    col(Idea.description),
+    col(Idea.status),
+    col(Idea.created_at),
+    col(Idea.updated_at),
+    col(Idea.published_at),
+)
+
+
+def idea_by_id(database: Database) -> DataLoader[int, Any]:
+    return row_by_key_loader(database, select(*IDEA_COLUMNS), col(Idea.id))
+
+
+def _ideas_page_loader(
+    database: Database,
+    parent: ColumnElement[int],
+    request: PageRequest,
+    status: IdeaStatus | None,
+    join: Any = None,
+) -> DataLoader[int, Page]:
+    statement = select(*IDEA_COLUMNS)
+    if join is not None:
+        statement = statement.join(join, join.idea_id == col(Idea.id))
+    if status is not None:
+        statement = statement.where(col(Idea.status) == status)
+    return page_by_parent_loader(database, statement, parent, col(Idea.id), request)
+
+
+def ideas_by_owner_id(
+    database: Database, request: PageRequest, status: IdeaStatus | None
+) -> DataLoader[int, Page]:
+    return _ideas_page_loader(database, col(Idea.owner_id), request, status)
+
+
+def ideas_by_skill_id(
+    database: Database, request: PageRequest, status: IdeaStatus | None
+) -> DataLoader[int, Page]:
+    return _ideas_page_loader(database, col(IdeaSkill.skill_id), request, status, IdeaSkill)
+
+
+def ideas_by_topic_id(
+    database: Database, request: PageRequest, status: IdeaStatus | None
+) -> DataLoader[int, Page]:
+    return _ideas_page_loader(database, col(IdeaTopic.topic_id), request, status, IdeaTopic)

@@ -1,0 +1,36 @@
+"""Progress updates by id and pages of a team's project log."""
+
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlmodel import col, select
+
+from loaders.base import row_by_key_loader
+from loaders.pagination import Page, PageRequest, page_by_parent_loader
+from models import ProgressUpdate
+from models.db import Database
+
+PROGRESS_COLUMNS = (
+    col(ProgressUpdate.id),
+    col(ProgressUpdate.team_id),
+    col(ProgressUpdate.author_id),
+    col(ProgressUpdate.title),
+    col(ProgressUpdate.body),
+    col(ProgressUpdate.outcome),
+    col(ProgressUpdate.lessons_learned),
+    col(ProgressUpdate.created_at),
+)
+
+
+def progress_update_by_id(database: Database) -> DataLoader[int, Any]:
+    return row_by_key_loader(database, select(*PROGRESS_COLUMNS), col(ProgressUpdate.id))
+
+
+def progress_by_team_id(database: Database, request: PageRequest) -> DataLoader[int, Page]:
+    return page_by_parent_loader(
+        database,
+        select(*PROGRESS_COLUMNS),
+        col(ProgressUpdate.team_id),
+        col(ProgressUpdate.id),
+        request,
+    )

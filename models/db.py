@@ -1,0 +1,62 @@
+"""The database handle: one async engine per process; SQLite by default, PostgreSQL in production."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Executable, Row, event, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys are off by default in SQLite; WAL lets readers run beside a writer."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine; loaders read through it with Core statements, writers use sessions."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.dialect = "sqlite" if is_sqlite(url) else "postgresql"
+        options: dict[str, Any] = {}
+        if self.dialect == "postgresql":
+            options = {"pool_size": pool_size, "max_overflow": pool_size}
+        self.engine: AsyncEngine = create_async_engine(url, **options)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]:
+        async with self.engine.connect() as connection:
+            result = await connection.execute(statement)
+            return result.all()
+
+    async def fetch_scalar(self, statement: Executable) -> Any:
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement)).scalar()
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def ping(self) -> bool:
+        try:
+            await self.fetch_scalar(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            return False
+        return True
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,114 @@
+"""Closed vocabularies of the platform, stored as their names and checked by the database."""
+
+from enum import StrEnum
+
+
+class ProfileKind(StrEnum):
+    PERSON = "PERSON"
+    ORGANISATION = "ORGANISATION"
+
+
+class Sector(StrEnum):
+    CIVIL_SOCIETY = "CIVIL_SOCIETY"
+    ASSOCIATION = "ASSOCIATION"
+    TRADE_UNION = "TRADE_UNION"
+    MUNICIPALITY = "MUNICIPALITY"
+    PUBLIC_ADMINISTRATION = "PUBLIC_ADMINISTRATION"
+    SME = "SME"
+    STARTUP = "STARTUP"
+    CORPORATION = "CORPORATION"
+    RESEARCH = "RESEARCH"
+    OTHER = "OTHER"
+
+
+class Region(StrEnum):
+    """The sixteen German federal states (Länder)."""
+
+    BADEN_WUERTTEMBERG = "BADEN_WUERTTEMBERG"
+    BAYERN = "BAYERN"
+    BERLIN = "BERLIN"
+    BRANDENBURG = "BRANDENBURG"
+    BREMEN = "BREMEN"
+    HAMBURG = "HAMBURG"
+    HESSEN = "HESSEN"
+    MECKLENBURG_VORPOMMERN = "MECKLENBURG_VORPOMMERN"
+    NIEDERSACHSEN = "NIEDERSACHSEN"
+    NORDRHEIN_WESTFALEN = "NORDRHEIN_WESTFALEN"
+    RHEINLAND_PFALZ = "RHEINLAND_PFALZ"
+    SAARLAND = "SAARLAND"
+    SACHSEN = "SACHSEN"
+    SACHSEN_ANHALT = "SACHSEN_ANHALT"
+    SCHLESWIG_HOLSTEIN = "SCHLESWIG_HOLSTEIN"
+    THUERINGEN = "THUERINGEN"
+
+
+class SkillCategory(StrEnum):
+    AI_METHODS = "AI_METHODS"
+    DATA = "DATA"
+    SOFTWARE = "SOFTWARE"
+    DESIGN = "DESIGN"
+    DOMAIN = "DOMAIN"
+    LAW_AND_ETHICS = "LAW_AND_ETHICS"
+    COMMUNITY = "COMMUNITY"
+    PROJECT = "PROJECT"
+
+
+class SkillDirection(StrEnum):
+    OFFERS = "OFFERS"
+    SEEKS = "SEEKS"
+
+
+class SkillLevel(StrEnum):
+    BASIC = "BASIC"
+    ADVANCED = "ADVANCED"
+    EXPERT = "EXPERT"
+
+
+class IdeaStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+    ARCHIVED = "ARCHIVED"
+
+
+class TeamRole(StrEnum):
+    LEAD = "LEAD"
+    MEMBER = "MEMBER"
+
+
+class RoundKind(StrEnum):
+    IDEA_CONTEST = "IDEA_CONTEST"
+    FUNDING_ROUND = "FUNDING_ROUND"
+
+
+class RoundPhase(StrEnum):
+    UPCOMING = "UPCOMING"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class SubmissionStatus(StrEnum):
+    SUBMITTED = "SUBMITTED"
+    SHORTLISTED = "SHORTLISTED"
+    AWARDED = "AWARDED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class InviteStatus(StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    WITHDRAWN = "WITHDRAWN"
+    EXPIRED = "EXPIRED"
+
+
+class ProgressOutcome(StrEnum):
+    ONGOING = "ONGOING"
+    DELIVERED = "DELIVERED"
+    SUCCESSFUL_FAILURE = "SUCCESSFUL_FAILURE"
+
+
+IDEA_CONTEST_MAX_AWARD_EUR = 20_000
+FUNDING_ROUND_MAX_AWARD_EUR = 500_000
+TITLE_MAX_LENGTH = 120
+TEASER_MAX_LENGTH = 280

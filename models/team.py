@@ -1,0 +1,45 @@
+"""Teams of two to four that carry an idea, and who is in them."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.columns import enum_field, foreign_key_field, text_field, timestamp_field
+from models.enums import TeamRole
+
+TEAM_MIN_SIZE = 2
+TEAM_MAX_SIZE = 4
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+    __table_args__ = (
+        CheckConstraint("length(name) BETWEEN 1 AND 120", name="name_length"),
+        UniqueConstraint("idea_id", name="one_team_per_idea"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = foreign_key_field("idea.id", index=False)
+    name: str = text_field(120)
+    created_at: datetime = timestamp_field()
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("team_id", "profile_id", name="one_membership_per_profile"),
+        Index(
+            "ux_membership_one_lead",
+            "team_id",
+            unique=True,
+            sqlite_where=text("role = 'LEAD'"),
+            postgresql_where=text("role = 'LEAD'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = foreign_key_field("team.id", index=False)
+    profile_id: int = foreign_key_field("profile.id")
+    role: TeamRole = enum_field(TeamRole)
+    joined_at: datetime = timestamp_field()

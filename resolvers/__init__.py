@@ -1,0 +1,1 @@
+"""Query logic and domain rules. Nothing here knows about HTTP or Strawberry types."""

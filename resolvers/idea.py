@@ -1,0 +1,50 @@
+"""Listing and finding ideas."""
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+
+from loaders.idea import IDEA_COLUMNS
+from loaders.pagination import Page, PageRequest, fetch_page
+from models import IdeaSkill, IdeaTopic, Skill, Topic
+from models.db import Database
+from models.enums import IdeaStatus
+from models.idea import Idea
+from resolvers.search import idea_search_condition
+
+
+async def ideas_page(
+    database: Database,
+    request: PageRequest,
+    *,
+    statuses: Sequence[IdeaStatus] = (),
+    topic_slugs: Sequence[str] = (),
+    skill_slugs: Sequence[str] = (),
+    owner_id: int | None = None,
+    search: str | None = None,
+) -> Page:
+    """Ideas matching every given filter; within a list filter, any value matches."""
+    statement = select(*IDEA_COLUMNS)
+    if statuses:
+        statement = statement.where(col(Idea.status).in_(statuses))
+    if owner_id is not None:
+        statement = statement.where(col(Idea.owner_id) == owner_id)
+    if topic_slugs:
+        statement = statement.where(
+            col(Idea.id).in_(
+                select(col(IdeaTopic.idea_id))
+                .join(Topic, col(Topic.id) == col(IdeaTopic.topic_id))
+                .where(col(Topic.slug).in_(topic_slugs))
+            )
+        )
+    if skill_slugs:
+        statement = statement.where(
+            col(Idea.id).in_(
+                select(col(IdeaSkill.idea_id))
+                .join(Skill, col(Skill.id) == col(IdeaSkill.skill_id))
+                .where(col(Skill.slug).in_(skill_slugs))
+            )
+        )
+    if search is not None:
+        statement = statement.where(idea_search_condition(database.dialect, search))
+    return await fetch_page(database, statement, col(Idea.id), request)

@@ -1,0 +1,12 @@
+"""Listing teams."""
+
+from sqlmodel import col, select
+
+from loaders.pagination import Page, PageRequest, fetch_page
+from loaders.team import TEAM_COLUMNS
+from models import Team
+from models.db import Database
+
+
+async def teams_page(database: Database, request: PageRequest) -> Page:
+    return await fetch_page(database, select(*TEAM_COLUMNS), col(Team.id), request)

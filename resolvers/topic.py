@@ -1,0 +1,15 @@
+"""The fields of action."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, select
+
+from loaders.topic import TOPIC_COLUMNS
+from models import Topic
+from models.db import Database
+
+
+async def all_topics(database: Database) -> Sequence[Any]:
+    """Fields of action are a short curated list, so they come whole, by name."""
+    return await database.fetch_all(select(*TOPIC_COLUMNS).order_by(col(Topic.name)))

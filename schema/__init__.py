@@ -1,0 +1,32 @@
+"""The assembled CIP schema: one root query built from each concept's part."""
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+
+from schema.contest import ContestQuery
+from schema.errors import ErrorPolicy
+from schema.idea import IdeaQuery
+from schema.node import NodeQuery
+from schema.profile import ProfileQuery
+from schema.skill import SkillQuery
+from schema.team import TeamQuery
+from schema.topic import TopicQuery
+
+
+@strawberry.type(
+    description="The Civic Innovation Platform: profiles, skills, ideas, teams and contest rounds."
+)
+class Query(NodeQuery, IdeaQuery, ProfileQuery, SkillQuery, TopicQuery, TeamQuery, ContestQuery):
+    pass
+
+
+schema = strawberry.Schema(
+    query=Query,
+    extensions=[
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        ErrorPolicy,
+    ],
+)
+
+__all__ = ["schema"]

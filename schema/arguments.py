@@ -1,0 +1,24 @@
+"""Argument types shared by every connection field, so each reads the same in GraphiQL."""
+
+from typing import Annotated, Any
+
+import strawberry
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: how many items, 0 to 100 (default 20)."),
+]
+After = Annotated[str | None, strawberry.argument(description="Page forward from after this cursor.")]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page backward: how many items, 0 to 100. Not with `first`."),
+]
+Before = Annotated[str | None, strawberry.argument(description="Page backward from before this cursor.")]
+
+
+def described(description: str) -> Any:
+    """An argument's description, for `Annotated[type, described("...")]`."""
+    return strawberry.argument(description=description)
+
+
+ObjectId = Annotated[strawberry.ID, strawberry.argument(description="The object's global ID.")]

@@ -1,0 +1,137 @@
+"""Idea-contest and funding rounds, and the teams' submissions to them."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+
+from resolvers.contest import phase_of, rounds_page
+from resolvers.ids import to_global_id
+from resolvers.node import row_of_type
+from resolvers.pagination import page_request
+from schema import team as team_types
+from schema.arguments import After, Before, First, Last, ObjectId, described
+from schema.base import Connection, Info, Node, utc
+from schema.enums import RoundKind, RoundPhase, SubmissionStatus
+
+if TYPE_CHECKING:
+    from schema.team import Team
+
+
+@strawberry.type(description="A yearly idea-contest round or a funding round.")
+class ContestRound(Node):
+    pk: strawberry.Private[int]
+    name: str = strawberry.field(description="The round's name.")
+    kind: RoundKind = strawberry.field(description="Idea contest or funding round.")
+    year: int = strawberry.field(description="The year the round belongs to.")
+    description: str | None = strawberry.field(description="What the round is looking for.")
+    opens_at: datetime = strawberry.field(description="When submissions open.")
+    closes_at: datetime = strawberry.field(description="When submissions close.")
+    max_award_eur: int = strawberry.field(
+        description="The highest award in whole euros: up to 20,000 for idea contests, "
+        "500,000 per joint project for funding rounds."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("ContestRound", row.id)),
+            pk=row.id,
+            name=row.name,
+            kind=row.kind,
+            year=row.year,
+            description=row.description,
+            opens_at=utc(row.opens_at),
+            closes_at=utc(row.closes_at),
+            max_award_eur=row.max_award_eur,
+        )
+
+    @strawberry.field(description="UPCOMING, OPEN or CLOSED, derived from the dates right now.")
+    def phase(self, info: Info) -> RoundPhase:
+        return phase_of(self.opens_at, self.closes_at, info.context.now)
+
+    @strawberry.field(description="The submissions to this round, in the order received.")
+    async def submissions(
+        self,
+        info: Info,
+        status: Annotated[SubmissionStatus | None, described("Only submissions in this status.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection["Submission"]:
+        request = page_request(first, after, last, before)
+        page = await info.context.loaders.submissions_by_round_id(request, status).load(self.pk)
+        return Connection.of(page, Submission.from_row)
+
+
+@strawberry.type(description="A team's entry to a round.")
+class Submission(Node):
+    pk: strawberry.Private[int]
+    team_id: strawberry.Private[int]
+    round_id: strawberry.Private[int]
+    project_draft: str = strawberry.field(description="The project draft the team submitted.")
+    status: SubmissionStatus = strawberry.field(description="Where the submission stands.")
+    award_eur: int | None = strawberry.field(description="The award in whole euros, once AWARDED.")
+    submitted_at: datetime = strawberry.field(description="When the team submitted.")
+    updated_at: datetime = strawberry.field(description="When the submission last changed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Submission", row.id)),
+            pk=row.id,
+            team_id=row.team_id,
+            round_id=row.round_id,
+            project_draft=row.project_draft,
+            status=row.status,
+            award_eur=row.award_eur,
+            submitted_at=utc(row.submitted_at),
+            updated_at=utc(row.updated_at),
+        )
+
+    @strawberry.field(description="The team that submitted.")
+    async def team(self, info: Info) -> Annotated["Team", strawberry.lazy("schema.team")]:
+        return team_types.Team.from_row(await info.context.loaders.team_by_id.load(self.team_id))
+
+    @strawberry.field(description="The round entered.")
+    async def round(self, info: Info) -> ContestRound:
+        return ContestRound.from_row(await info.context.loaders.round_by_id.load(self.round_id))
+
+
+@strawberry.input(description="Narrows a list of rounds; every given field must match.")
+class ContestRoundFilter:
+    kind: list[RoundKind] | None = strawberry.field(default=None, description="Any of these kinds.")
+    year: list[int] | None = strawberry.field(default=None, description="In any of these years.")
+    phase: list[RoundPhase] | None = strawberry.field(
+        default=None, description="In any of these phases right now."
+    )
+
+
+@strawberry.type
+class ContestQuery:
+    @strawberry.field(description="Idea-contest and funding rounds, in the order announced.")
+    async def contest_rounds(
+        self,
+        info: Info,
+        filter: Annotated[ContestRoundFilter | None, described("Only rounds matching this.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ContestRound]:
+        given = filter or ContestRoundFilter()
+        page = await rounds_page(
+            info.context.database,
+            page_request(first, after, last, before),
+            kinds=given.kind or (),
+            years=given.year or (),
+            phases=given.phase or (),
+            now=info.context.now,
+        )
+        return Connection.of(page, ContestRound.from_row)
+
+    @strawberry.field(description="One round by its global ID; null when there is none.")
+    async def contest_round(self, info: Info, id: ObjectId) -> ContestRound | None:
+        row = await row_of_type(info.context.loaders, id, "ContestRound")
+        return None if row is None else ContestRound.from_row(row)

@@ -1,0 +1,129 @@
+"""Project ideas: the public title and teaser, the description, topics and skills needed."""
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+
+from resolvers.idea import ideas_page
+from resolvers.ids import key_of, to_global_id
+from resolvers.node import row_of_type
+from resolvers.pagination import page_request
+from schema import profile as profile_types
+from schema import skill as skill_types
+from schema import team as team_types
+from schema import topic as topic_types
+from schema.arguments import After, Before, First, Last, ObjectId, described
+from schema.base import Connection, Info, Node, utc, utc_or_none
+from schema.enums import IdeaStatus
+
+if TYPE_CHECKING:
+    from schema.profile import Profile
+    from schema.skill import Skill
+    from schema.team import Team
+    from schema.topic import Topic
+
+
+@strawberry.type(description="A project idea for public-interest AI.")
+class Idea(Node):
+    pk: strawberry.Private[int]
+    owner_id: strawberry.Private[int]
+    title: str = strawberry.field(description="The title, at most 120 characters.")
+    teaser: str = strawberry.field(description="The part the public sees, at most 280 characters.")
+    description: str = strawberry.field(description="The full description for members.")
+    status: IdeaStatus = strawberry.field(description="Draft, published or archived.")
+    created_at: datetime = strawberry.field(description="When the idea was created.")
+    updated_at: datetime = strawberry.field(description="When the idea last changed.")
+    published_at: datetime | None = strawberry.field(
+        description="When the idea was first published; null for drafts."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Idea", row.id)),
+            pk=row.id,
+            owner_id=row.owner_id,
+            title=row.title,
+            teaser=row.teaser,
+            description=row.description,
+            status=row.status,
+            created_at=utc(row.created_at),
+            updated_at=utc(row.updated_at),
+            published_at=utc_or_none(row.published_at),
+        )
+
+    @strawberry.field(description="The profile that owns the idea.")
+    async def owner(self, info: Info) -> Annotated["Profile", strawberry.lazy("schema.profile")]:
+        return profile_types.Profile.from_row(await info.context.loaders.profile_by_id.load(self.owner_id))
+
+    @strawberry.field(description="The fields of action the idea works in, by name.")
+    async def topics(self, info: Info) -> list[Annotated["Topic", strawberry.lazy("schema.topic")]]:
+        rows = await info.context.loaders.topics_by_idea_id.load(self.pk)
+        return [topic_types.Topic.from_row(row) for row in rows]
+
+    @strawberry.field(description="The skills the idea needs to become a project, by name.")
+    async def skills_needed(self, info: Info) -> list[Annotated["Skill", strawberry.lazy("schema.skill")]]:
+        rows = await info.context.loaders.skills_by_idea_id.load(self.pk)
+        return [skill_types.Skill.from_row(row) for row in rows]
+
+    @strawberry.field(description="The team carrying the idea; null until one forms.")
+    async def team(self, info: Info) -> Annotated["Team", strawberry.lazy("schema.team")] | None:
+        row = await info.context.loaders.team_by_idea_id.load(self.pk)
+        return None if row is None else team_types.Team.from_row(row)
+
+
+@strawberry.enum(description="The order of an idea list.")
+class IdeaOrder(Enum):
+    NEWEST_FIRST = "NEWEST_FIRST"
+    OLDEST_FIRST = "OLDEST_FIRST"
+
+
+@strawberry.input(description="Narrows an idea list; every given field must match.")
+class IdeaFilter:
+    status: list[IdeaStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    topics: list[str] | None = strawberry.field(default=None, description="In any of these topics, by slug.")
+    skills_needed: list[str] | None = strawberry.field(
+        default=None, description="Needing any of these skills, by slug."
+    )
+    owner: strawberry.ID | None = strawberry.field(
+        default=None, description="Owned by this profile (its global ID)."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Words to find in title, teaser and description; German word forms match "
+        '("Verwaltungen" finds "Verwaltung").',
+    )
+
+
+@strawberry.type
+class IdeaQuery:
+    @strawberry.field(description="Ideas, newest first unless `orderBy` says otherwise.")
+    async def ideas(
+        self,
+        info: Info,
+        filter: Annotated[IdeaFilter | None, described("Only ideas matching this.")] = None,
+        order_by: Annotated[IdeaOrder, described("Newest or oldest first.")] = IdeaOrder.NEWEST_FIRST,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Idea]:
+        request = page_request(first, after, last, before, descending=order_by is IdeaOrder.NEWEST_FIRST)
+        given = filter or IdeaFilter()
+        page = await ideas_page(
+            info.context.database,
+            request,
+            statuses=given.status or (),
+            topic_slugs=given.topics or (),
+            skill_slugs=given.skills_needed or (),
+            owner_id=None if given.owner is None else key_of(given.owner, "filter.owner", "Profile"),
+            search=given.search,
+        )
+        return Connection.of(page, Idea.from_row)
+
+    @strawberry.field(description="One idea by its global ID; null when there is none.")
+    async def idea(self, info: Info, id: ObjectId) -> Idea | None:
+        row = await row_of_type(info.context.loaders, id, "Idea")
+        return None if row is None else Idea.from_row(row)

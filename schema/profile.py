@@ -1,0 +1,200 @@
+"""Profiles: who people and organisations are, and what they offer and seek."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+
+from resolvers.ids import to_global_id
+from resolvers.node import row_of_type
+from resolvers.pagination import page_request
+from resolvers.profile import profiles_page
+from schema import idea as idea_types
+from schema import invite as invite_types
+from schema import skill as skill_types
+from schema import team as team_types
+from schema.arguments import After, Before, First, Last, ObjectId, described
+from schema.base import Connection, Info, Node, utc
+from schema.enums import (
+    IdeaStatus,
+    InviteStatus,
+    ProfileKind,
+    Region,
+    Sector,
+    SkillDirection,
+    SkillLevel,
+)
+
+if TYPE_CHECKING:
+    from schema.idea import Idea
+    from schema.invite import Invite
+    from schema.skill import Skill
+    from schema.team import Membership
+
+
+@strawberry.type(description="A person or an organisation presenting itself on the platform.")
+class Profile(Node):
+    pk: strawberry.Private[int]
+    kind: ProfileKind = strawberry.field(description="A person or an organisation.")
+    display_name: str = strawberry.field(description="The name shown everywhere.")
+    organisation_name: str | None = strawberry.field(
+        description="The organisation's full name; set for organisations, optional for people."
+    )
+    sector: Sector = strawberry.field(description="The part of society the profile belongs to.")
+    region: Region | None = strawberry.field(description="The federal state it works in.")
+    bio: str | None = strawberry.field(description="Who they are, in their own words.")
+    ai_interests: str | None = strawberry.field(
+        description="What they would like to do with AI for the public good."
+    )
+    prior_experience: str | None = strawberry.field(description="Projects and experience they bring.")
+    created_at: datetime = strawberry.field(description="When the profile was created.")
+    updated_at: datetime = strawberry.field(description="When the profile last changed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Profile", row.id)),
+            pk=row.id,
+            kind=row.kind,
+            display_name=row.display_name,
+            organisation_name=row.organisation_name,
+            sector=row.sector,
+            region=row.region,
+            bio=row.bio,
+            ai_interests=row.ai_interests,
+            prior_experience=row.prior_experience,
+            created_at=utc(row.created_at),
+            updated_at=utc(row.updated_at),
+        )
+
+    @strawberry.field(
+        description="The skills the profile offers and seeks, by name; pass `direction` for one side."
+    )
+    async def skills(
+        self,
+        info: Info,
+        direction: Annotated[SkillDirection | None, described("Only offered or only sought skills.")] = None,
+    ) -> list["ProfileSkill"]:
+        claims = await info.context.loaders.skill_claims_by_profile_id.load(self.pk)
+        return [
+            ProfileSkill.from_row(claim, self)
+            for claim in claims
+            if direction is None or claim.direction == direction
+        ]
+
+    @strawberry.field(description="Ideas this profile owns, newest first.")
+    async def ideas(
+        self,
+        info: Info,
+        status: Annotated[IdeaStatus | None, described("Only ideas in this status.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Idea", strawberry.lazy("schema.idea")]]:
+        request = page_request(first, after, last, before, descending=True)
+        page = await info.context.loaders.ideas_by_owner_id(request, status).load(self.pk)
+        return Connection.of(page, idea_types.Idea.from_row)
+
+    @strawberry.field(description="The teams this profile belongs to, in the order joined.")
+    async def memberships(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Membership", strawberry.lazy("schema.team")]]:
+        request = page_request(first, after, last, before)
+        page = await info.context.loaders.memberships_by_profile_id(request).load(self.pk)
+        return Connection.of(page, team_types.Membership.from_row)
+
+    @strawberry.field(description="Invitations this profile sent, newest first.")
+    async def invites_sent(
+        self,
+        info: Info,
+        status: Annotated[InviteStatus | None, described("Only invitations in this status.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]]:
+        request = page_request(first, after, last, before, descending=True)
+        page = await info.context.loaders.invites_by_sender_id(request, status).load(self.pk)
+        return Connection.of(page, invite_types.Invite.from_row)
+
+    @strawberry.field(description="Invitations this profile received, newest first.")
+    async def invites_received(
+        self,
+        info: Info,
+        status: Annotated[InviteStatus | None, described("Only invitations in this status.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]]:
+        request = page_request(first, after, last, before, descending=True)
+        page = await info.context.loaders.invites_by_recipient_id(request, status).load(self.pk)
+        return Connection.of(page, invite_types.Invite.from_row)
+
+
+@strawberry.type(description="A skill a profile offers, or seeks in partners, at a level.")
+class ProfileSkill:
+    profile: Profile = strawberry.field(description="Who offers or seeks the skill.")
+    skill: Annotated["Skill", strawberry.lazy("schema.skill")] = strawberry.field(description="The skill.")
+    direction: SkillDirection = strawberry.field(description="Offered or sought.")
+    level: SkillLevel = strawberry.field(description="The level offered, or the level wanted in a partner.")
+
+    @classmethod
+    def from_row(cls, row: Any, profile: Profile) -> Self:
+        return cls(
+            profile=profile,
+            skill=skill_types.Skill.from_row(row),
+            direction=row.direction,
+            level=row.level,
+        )
+
+
+@strawberry.input(description="Narrows a profile list; every given field must match.")
+class ProfileFilter:
+    kind: list[ProfileKind] | None = strawberry.field(default=None, description="Any of these kinds.")
+    sector: list[Sector] | None = strawberry.field(default=None, description="In any of these sectors.")
+    region: list[Region] | None = strawberry.field(
+        default=None, description="In any of these federal states."
+    )
+    offers: list[str] | None = strawberry.field(
+        default=None, description="Offering any of these skills, by slug."
+    )
+    seeks: list[str] | None = strawberry.field(
+        default=None, description="Seeking any of these skills, by slug."
+    )
+
+
+@strawberry.type
+class ProfileQuery:
+    @strawberry.field(description="Profiles, in the order they joined.")
+    async def profiles(
+        self,
+        info: Info,
+        filter: Annotated[ProfileFilter | None, described("Only profiles matching this.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Profile]:
+        given = filter or ProfileFilter()
+        page = await profiles_page(
+            info.context.database,
+            page_request(first, after, last, before),
+            kinds=given.kind or (),
+            sectors=given.sector or (),
+            regions=given.region or (),
+            offers=given.offers or (),
+            seeks=given.seeks or (),
+        )
+        return Connection.of(page, Profile.from_row)
+
+    @strawberry.field(description="One profile by its global ID; null when there is none.")
+    async def profile(self, info: Info, id: ObjectId) -> Profile | None:
+        row = await row_of_type(info.context.loaders, id, "Profile")
+        return None if row is None else Profile.from_row(row)

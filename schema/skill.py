@@ -1,0 +1,97 @@
+"""The curated skill taxonomy."""
+
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+
+from resolvers.ids import to_global_id
+from resolvers.pagination import page_request
+from resolvers.skill import skills_page
+from schema import idea as idea_types
+from schema import profile as profile_types
+from schema.arguments import After, Before, First, Last, described
+from schema.base import Connection, Info, Node
+from schema.enums import IdeaStatus, SkillCategory, SkillDirection
+
+if TYPE_CHECKING:
+    from schema.idea import Idea
+    from schema.profile import Profile
+
+
+@strawberry.type(description="A skill of the curated taxonomy, offered or sought by profiles.")
+class Skill(Node):
+    pk: strawberry.Private[int]
+    slug: str = strawberry.field(description="The stable, human-readable key, e.g. `nlp`.")
+    name: str = strawberry.field(description="The skill's name.")
+    category: SkillCategory = strawberry.field(description="The group the skill belongs to.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Skill", row.id)),
+            pk=row.id,
+            slug=row.slug,
+            name=row.name,
+            category=row.category,
+        )
+
+    @strawberry.field(description="Profiles that offer or seek this skill; pass `direction` for one side.")
+    async def profiles(
+        self,
+        info: Info,
+        direction: Annotated[
+            SkillDirection | None, described("Only profiles offering, or only seeking, it.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Profile", strawberry.lazy("schema.profile")]]:
+        request = page_request(first, after, last, before)
+        page = await info.context.loaders.profiles_by_skill_id(request, direction).load(self.pk)
+        return Connection.of(page, profile_types.Profile.from_row)
+
+    @strawberry.field(description="Ideas that need this skill, newest first.")
+    async def ideas(
+        self,
+        info: Info,
+        status: Annotated[IdeaStatus | None, described("Only ideas in this status.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["Idea", strawberry.lazy("schema.idea")]]:
+        request = page_request(first, after, last, before, descending=True)
+        page = await info.context.loaders.ideas_by_skill_id(request, status).load(self.pk)
+        return Connection.of(page, idea_types.Idea.from_row)
+
+
+@strawberry.type
+class SkillQuery:
+    @strawberry.field(description="The skill taxonomy, in the order skills were added.")
+    async def skills(
+        self,
+        info: Info,
+        category: Annotated[
+            list[SkillCategory] | None, described("Only skills in any of these categories.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Skill]:
+        page = await skills_page(
+            info.context.database,
+            page_request(first, after, last, before),
+            categories=category or (),
+        )
+        return Connection.of(page, Skill.from_row)
+
+    @strawberry.field(description="One skill by its slug; null when there is none.")
+    async def skill(
+        self,
+        info: Info,
+        slug: Annotated[str, strawberry.argument(description="The skill's slug, e.g. `nlp`.")],
+    ) -> Skill | None:
+        row = await info.context.loaders.skill_by_slug.load(slug)
+        return None if row is None else Skill.from_row(row)

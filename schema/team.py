@@ -1,0 +1,119 @@
+"""Teams of two to four carrying an idea, and their memberships."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import strawberry
+
+from resolvers.ids import to_global_id
+from resolvers.node import row_of_type
+from resolvers.pagination import page_request
+from resolvers.team import teams_page
+from schema import contest as contest_types
+from schema import idea as idea_types
+from schema import profile as profile_types
+from schema import progress as progress_types
+from schema.arguments import After, Before, First, Last, ObjectId
+from schema.base import Connection, Info, Node, utc
+from schema.enums import TeamRole
+
+if TYPE_CHECKING:
+    from schema.contest import Submission
+    from schema.idea import Idea
+    from schema.profile import Profile
+    from schema.progress import ProgressUpdate
+
+
+@strawberry.type(description="Two to four partners, ideally across sectors, carrying one idea.")
+class Team(Node):
+    pk: strawberry.Private[int]
+    idea_id: strawberry.Private[int]
+    name: str = strawberry.field(description="The team's name.")
+    created_at: datetime = strawberry.field(description="When the team formed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Team", row.id)),
+            pk=row.id,
+            idea_id=row.idea_id,
+            name=row.name,
+            created_at=utc(row.created_at),
+        )
+
+    @strawberry.field(description="The idea the team carries.")
+    async def idea(self, info: Info) -> Annotated["Idea", strawberry.lazy("schema.idea")]:
+        return idea_types.Idea.from_row(await info.context.loaders.idea_by_id.load(self.idea_id))
+
+    @strawberry.field(description="Who is in the team, the lead first.")
+    async def members(self, info: Info) -> list["Membership"]:
+        rows = await info.context.loaders.memberships_by_team_id.load(self.pk)
+        return [Membership.from_row(row) for row in rows]
+
+    @strawberry.field(description="The team's entries to contest and funding rounds.")
+    async def submissions(
+        self, info: Info
+    ) -> list[Annotated["Submission", strawberry.lazy("schema.contest")]]:
+        rows = await info.context.loaders.submissions_by_team_id.load(self.pk)
+        return [contest_types.Submission.from_row(row) for row in rows]
+
+    @strawberry.field(description="The team's project log, newest first.")
+    async def progress(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated["ProgressUpdate", strawberry.lazy("schema.progress")]]:
+        request = page_request(first, after, last, before, descending=True)
+        page = await info.context.loaders.progress_by_team_id(request).load(self.pk)
+        return Connection.of(page, progress_types.ProgressUpdate.from_row)
+
+
+@strawberry.type(description="A profile's place in a team.")
+class Membership(Node):
+    pk: strawberry.Private[int]
+    team_id: strawberry.Private[int]
+    profile_id: strawberry.Private[int]
+    role: TeamRole = strawberry.field(description="LEAD or MEMBER.")
+    joined_at: datetime = strawberry.field(description="When the profile joined the team.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Membership", row.id)),
+            pk=row.id,
+            team_id=row.team_id,
+            profile_id=row.profile_id,
+            role=row.role,
+            joined_at=utc(row.joined_at),
+        )
+
+    @strawberry.field(description="The team.")
+    async def team(self, info: Info) -> Team:
+        return Team.from_row(await info.context.loaders.team_by_id.load(self.team_id))
+
+    @strawberry.field(description="The member.")
+    async def profile(self, info: Info) -> Annotated["Profile", strawberry.lazy("schema.profile")]:
+        return profile_types.Profile.from_row(await info.context.loaders.profile_by_id.load(self.profile_id))
+
+
+@strawberry.type
+class TeamQuery:
+    @strawberry.field(description="Teams, in the order they formed.")
+    async def teams(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Team]:
+        page = await teams_page(info.context.database, page_request(first, after, last, before))
+        return Connection.of(page, Team.from_row)
+
+    @strawberry.field(description="One team by its global ID; null when there is none.")
+    async def team(self, info: Info, id: ObjectId) -> Team | None:
+        row = await row_of_type(info.context.loaders, id, "Team")
+        return None if row is None else Team.from_row(row)

@@ -1,0 +1,150 @@
+"""Fixtures: every test runs on SQLite and on PostgreSQL, against a real migrated database.
+
+`demo_database` holds the demo data set, loaded once per backend and only read.
+`database` is emptied before each test that writes its own rows."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import event, text
+
+from app.demo import load_demo_data
+from app.main import create_app
+from app.settings import Settings
+from models import metadata
+from models.db import Database
+from models.migrate import migrate
+
+POSTGRESQL_URL = os.environ.get("CIP_TEST_POSTGRESQL_URL", "postgresql+asyncpg://127.0.0.1:5432/test")
+POSTGRESQL_REQUIRED = os.environ.get("CIP_TEST_REQUIRE_POSTGRESQL") == "1"
+
+
+async def _postgresql_database(name: str) -> str:
+    """A fresh database on the test server, so a run never meets an earlier run's tables."""
+    server = POSTGRESQL_URL.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        connection = await asyncpg.connect(server, timeout=3)
+    except (OSError, asyncpg.PostgresError) as error:
+        if POSTGRESQL_REQUIRED:
+            raise
+        pytest.skip(f"PostgreSQL is not reachable at {server} ({error}); set CIP_TEST_POSTGRESQL_URL")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return POSTGRESQL_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _open(backend: str, name: str, tmp: Path) -> Database:
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp / name}.db"
+    else:
+        url = await _postgresql_database(name)
+    database = Database(url)
+    await migrate(database)
+    return database
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def demo_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    database = await _open(backend, "cip_test_demo", tmp_path_factory.mktemp("demo"))
+    await load_demo_data(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def scratch_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    database = await _open(backend, "cip_test_scratch", tmp_path_factory.mktemp("scratch"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def database(scratch_database: Database) -> Database:
+    """The scratch database, emptied for this test."""
+    async with scratch_database.engine.begin() as connection:
+        if scratch_database.dialect == "postgresql":
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                await connection.execute(table.delete())
+    return scratch_database
+
+
+@dataclass
+class StatementLog:
+    """The SQL statements an engine ran while recording."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def recorded_statements(database: Database) -> Iterator[StatementLog]:
+    log = StatementLog()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("PRAGMA"):
+            log.statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield log
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+
+@dataclass
+class GraphQLClient:
+    """Posts operations to the app over ASGI, as a frontend would over HTTP."""
+
+    http: httpx.AsyncClient
+    database: Database
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The data of an operation that must succeed."""
+        body = await self.post(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+def _client(database: Database) -> httpx.AsyncClient:
+    app = create_app(Settings(env="test", demo_data=False), database=database)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cip.test")
+
+
+@pytest.fixture
+async def demo_client(demo_database: Database) -> AsyncIterator[GraphQLClient]:
+    async with _client(demo_database) as http:
+        yield GraphQLClient(http, demo_database)
+
+
+@pytest.fixture
+async def client(database: Database) -> AsyncIterator[GraphQLClient]:
+    async with _client(database) as http:
+        yield GraphQLClient(http, database)
