@@ -32,11 +32,11 @@ def rows_by_key_loader(
 
     async def load(keys: Sequence[Any]) -> list[list[Row]]:
         rows = await database.fetch_all(
-            statement.add_columns(key.label("_key")).where(key.in_(keys)).order_by(*order)
+            statement.add_columns(key.label("batch_key")).where(key.in_(keys)).order_by(*order)
         )
         grouped: defaultdict[Any, list[Row]] = defaultdict(list)
         for row in rows:
-            grouped[row._key].append(row)
+            grouped[row.batch_key].append(row)
         return [grouped.get(k, []) for k in keys]
 
     return DataLoader(load)

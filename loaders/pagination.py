@@ -91,13 +91,13 @@ def page_by_parent_loader(
     async def load(parent_ids: Sequence[int]) -> list[Page]:
         ranked = (
             statement.add_columns(
-                parent.label("_parent"),
-                in_window.label("_in_window"),
-                func.count().over(partition_by=parent).label("_total"),
-                func.row_number().over(partition_by=parent, order_by=key).label("_position"),
+                parent.label("page_parent"),
+                in_window.label("page_in_window"),
+                func.count().over(partition_by=parent).label("page_total"),
+                func.row_number().over(partition_by=parent, order_by=key).label("page_position"),
                 func.sum(in_window)
                 .over(partition_by=parent, order_by=_scan_order(key, request), rows=(None, 0))
-                .label("_rank"),
+                .label("page_rank"),
             )
             .where(parent.in_(parent_ids))
             .subquery()
@@ -107,18 +107,18 @@ def page_by_parent_loader(
             select(ranked)
             .where(
                 or_(
-                    and_(ranked.c._in_window == 1, ranked.c._rank <= request.limit + 1),
-                    ranked.c._position == 1,
+                    and_(ranked.c.page_in_window == 1, ranked.c.page_rank <= request.limit + 1),
+                    ranked.c.page_position == 1,
                 )
             )
-            .order_by(ranked.c._parent, ranked.c._rank)
+            .order_by(ranked.c.page_parent, ranked.c.page_rank)
         )
         totals: dict[int, int] = {}
         grouped: defaultdict[int, list[Row]] = defaultdict(list)
         for row in rows:
-            totals[row._parent] = row._total
-            if row._in_window:
-                grouped[row._parent].append(row)
+            totals[row.page_parent] = row.page_total
+            if row.page_in_window:
+                grouped[row.page_parent].append(row)
         return [
             _page(grouped.get(parent_id, []), request, _known(totals.get(parent_id, 0)))
             for parent_id in parent_ids

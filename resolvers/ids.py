@@ -26,23 +26,28 @@ def to_global_id(type_name: str, key: int) -> str:
     return _encode(type_name, key)
 
 
-def from_global_id(value: str, argument: str, *expected: str) -> tuple[str, int]:
-    """The type name and key of a global ID; `expected` limits which types the argument takes."""
+def not_an_id(value: str, argument: str) -> UserInputError:
+    return UserInputError(argument, f"Argument '{argument}' is not a valid ID: {value!r}.")
+
+
+def from_global_id(value: str, argument: str) -> tuple[str, int]:
+    """The type name and key of a global ID."""
     decoded = _decode(value)
     if decoded is None or decoded[0] == CURSOR_PREFIX:
-        raise UserInputError(argument, f"Argument '{argument}' is not a valid ID: {value!r}.")
-    type_name, key = decoded
-    if expected and type_name not in expected:
-        wanted = " or ".join(expected)
-        raise UserInputError(
-            argument,
-            f"Argument '{argument}' must be the ID of a {wanted}, but {value!r} is a {type_name} ID.",
-        )
-    return type_name, key
+        raise not_an_id(value, argument)
+    return decoded
 
 
 def key_of(value: str, argument: str, expected: str) -> int:
-    return from_global_id(value, argument, expected)[1]
+    """The key of a global ID that must belong to the `expected` type."""
+    type_name, key = from_global_id(value, argument)
+    if type_name != expected:
+        raise UserInputError(
+            argument,
+            f"Argument '{argument}' takes an ID of type {expected}, "
+            f"but {value!r} is the ID of a {type_name}.",
+        )
+    return key
 
 
 def to_cursor(key: int) -> str:

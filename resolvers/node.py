@@ -8,7 +8,7 @@ from aiodataloader import DataLoader
 
 from loaders import Loaders
 from resolvers.errors import UserInputError
-from resolvers.ids import from_global_id
+from resolvers.ids import from_global_id, key_of, not_an_id
 
 LOADER_BY_TYPE = {
     "Profile": "profile_by_id",
@@ -26,9 +26,14 @@ MAX_NODES = 100
 
 
 def _lookup(
-    loaders: Loaders, global_id: str, argument: str, *expected: str
+    loaders: Loaders, global_id: str, argument: str, expected: str | None = None
 ) -> tuple[str, int, DataLoader[int, Any]]:
-    type_name, key = from_global_id(global_id, argument, *(expected or LOADER_BY_TYPE))
+    if expected is None:
+        type_name, key = from_global_id(global_id, argument)
+    else:
+        type_name, key = expected, key_of(global_id, argument, expected)
+    if type_name not in LOADER_BY_TYPE:
+        raise not_an_id(global_id, argument)
     loader: DataLoader[int, Any] = getattr(loaders, LOADER_BY_TYPE[type_name])
     return type_name, key, loader
 

@@ -110,7 +110,10 @@ class ContestRoundFilter:
 
 @strawberry.type
 class ContestQuery:
-    @strawberry.field(description="Idea-contest and funding rounds, in the order announced.")
+    @strawberry.field(
+        description="Idea-contest and funding rounds, in the order announced. "
+        "Null, with an error, only when an argument is bad."
+    )
     async def contest_rounds(
         self,
         info: Info,
@@ -119,7 +122,7 @@ class ContestQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[ContestRound]:
+    ) -> Connection[ContestRound] | None:
         given = filter or ContestRoundFilter()
         page = await rounds_page(
             info.context.database,

@@ -99,7 +99,10 @@ class IdeaFilter:
 
 @strawberry.type
 class IdeaQuery:
-    @strawberry.field(description="Ideas, newest first unless `orderBy` says otherwise.")
+    @strawberry.field(
+        description="Ideas, newest first unless `orderBy` says otherwise. "
+        "Null, with an error, only when an argument is bad."
+    )
     async def ideas(
         self,
         info: Info,
@@ -109,7 +112,7 @@ class IdeaQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Idea]:
+    ) -> Connection[Idea] | None:
         request = page_request(first, after, last, before, descending=order_by is IdeaOrder.NEWEST_FIRST)
         given = filter or IdeaFilter()
         page = await ideas_page(

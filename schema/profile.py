@@ -172,7 +172,9 @@ class ProfileFilter:
 
 @strawberry.type
 class ProfileQuery:
-    @strawberry.field(description="Profiles, in the order they joined.")
+    @strawberry.field(
+        description="Profiles, in the order they joined. Null, with an error, only when an argument is bad."
+    )
     async def profiles(
         self,
         info: Info,
@@ -181,7 +183,7 @@ class ProfileQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Profile]:
+    ) -> Connection[Profile] | None:
         given = filter or ProfileFilter()
         page = await profiles_page(
             info.context.database,

@@ -68,7 +68,10 @@ class Skill(Node):
 
 @strawberry.type
 class SkillQuery:
-    @strawberry.field(description="The skill taxonomy, in the order skills were added.")
+    @strawberry.field(
+        description="The skill taxonomy, in the order skills were added. "
+        "Null, with an error, only when an argument is bad."
+    )
     async def skills(
         self,
         info: Info,
@@ -79,7 +82,7 @@ class SkillQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Skill]:
+    ) -> Connection[Skill] | None:
         page = await skills_page(
             info.context.database,
             page_request(first, after, last, before),

@@ -101,7 +101,9 @@ class Membership(Node):
 
 @strawberry.type
 class TeamQuery:
-    @strawberry.field(description="Teams, in the order they formed.")
+    @strawberry.field(
+        description="Teams, in the order they formed. Null, with an error, only when an argument is bad."
+    )
     async def teams(
         self,
         info: Info,
@@ -109,7 +111,7 @@ class TeamQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Team]:
+    ) -> Connection[Team] | None:
         page = await teams_page(info.context.database, page_request(first, after, last, before))
         return Connection.of(page, Team.from_row)
 

@@ -5,7 +5,7 @@
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,31 +26,40 @@ POSTGRESQL_URL = os.environ.get("CIP_TEST_POSTGRESQL_URL", "postgresql+asyncpg:/
 POSTGRESQL_REQUIRED = os.environ.get("CIP_TEST_REQUIRE_POSTGRESQL") == "1"
 
 
-async def _postgresql_database(name: str) -> str:
-    """A fresh database on the test server, so a run never meets an earlier run's tables."""
-    server = POSTGRESQL_URL.replace("postgresql+asyncpg://", "postgresql://")
+SERVER_URL = POSTGRESQL_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _on_server(*statements: str) -> None:
     try:
-        connection = await asyncpg.connect(server, timeout=3)
+        connection = await asyncpg.connect(SERVER_URL, timeout=3)
     except (OSError, asyncpg.PostgresError) as error:
         if POSTGRESQL_REQUIRED:
             raise
-        pytest.skip(f"PostgreSQL is not reachable at {server} ({error}); set CIP_TEST_POSTGRESQL_URL")
+        pytest.skip(f"PostgreSQL is not reachable at {SERVER_URL} ({error}); set CIP_TEST_POSTGRESQL_URL")
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await connection.execute(statement)
     finally:
         await connection.close()
-    return POSTGRESQL_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-async def _open(backend: str, name: str, tmp: Path) -> Database:
+@asynccontextmanager
+async def _migrated(backend: str, purpose: str, tmp: Path) -> AsyncIterator[Database]:
+    """A fresh database of this run's own, so neither earlier nor parallel runs get in the way."""
+    name = f"cip_test_{purpose}_{os.getpid()}"
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp / name}.db"
     else:
-        url = await _postgresql_database(name)
+        await _on_server(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        url = POSTGRESQL_URL.rsplit("/", 1)[0] + f"/{name}"
     database = Database(url)
-    await migrate(database)
-    return database
+    try:
+        await migrate(database)
+        yield database
+    finally:
+        await database.dispose()
+        if backend == "postgresql":
+            await _on_server(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -60,17 +69,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 async def demo_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
-    database = await _open(backend, "cip_test_demo", tmp_path_factory.mktemp("demo"))
-    await load_demo_data(database)
-    yield database
-    await database.dispose()
+    async with _migrated(backend, "demo", tmp_path_factory.mktemp("demo")) as database:
+        await load_demo_data(database)
+        yield database
 
 
 @pytest.fixture(scope="session")
 async def scratch_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
-    database = await _open(backend, "cip_test_scratch", tmp_path_factory.mktemp("scratch"))
-    yield database
-    await database.dispose()
+    async with _migrated(backend, "scratch", tmp_path_factory.mktemp("scratch")) as database:
+        yield database
 
 
 @pytest.fixture
