@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck schema bench clean
+.PHONY: install run test lint schema bench clean
 
 install: $(STAMP)
 
@@ -22,8 +22,6 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-
-typecheck: install
 	$(BIN)/mypy
 
 schema: install

@@ -7,26 +7,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
-from models import (
-    ContestRound,
-    Idea,
-    IdeaSkill,
-    IdeaTopic,
-    Invite,
-    Membership,
-    Profile,
-    ProfileSkill,
-    ProgressUpdate,
-    Skill,
-    Submission,
-    Team,
-    Topic,
-)
+from models import Skill, Topic, metadata
 from models.db import Database
 from models.enums import (
+    FUNDING_ROUND_MAX_AWARD_EUR,
+    IDEA_CONTEST_MAX_AWARD_EUR,
     IdeaStatus,
     InviteStatus,
     ProfileKind,
@@ -142,57 +131,96 @@ class DemoSize:
         return self.teams if self.teams is not None else self.profiles * 3 // 10
 
 
-class _Generator:
-    """Holds the random sources so every call draws from one deterministic stream."""
+Rows = list[dict[str, Any]]
+KEYED_TABLES = (
+    "profile",
+    "skill",
+    "topic",
+    "idea",
+    "team",
+    "membership",
+    "contest_round",
+    "submission",
+    "invite",
+    "progress_update",
+)
 
-    def __init__(self, seed: int) -> None:
+
+class _Builder:
+    """Builds the rows of each table from one deterministic random stream; keys start at `start`."""
+
+    def __init__(self, seed: int, start: dict[str, int]) -> None:
         self.fake = Faker("de_DE")
         self.fake.seed_instance(seed)
         self.rng = random.Random(seed)
+        self.start = start
 
-    def moment(self, after: datetime = EPOCH, days: int = 700) -> datetime:
+    def _moment(self, after: datetime = EPOCH, days: int = 700) -> datetime:
         return after + timedelta(minutes=self.rng.randrange(days * 24 * 60))
 
-    def text(self, max_chars: int) -> str:
+    def _text(self, max_chars: int) -> str:
         return str(self.fake.text(max_nb_chars=max_chars)).strip()
 
-    def profile(self, key: int, subject_offset: int) -> dict[str, Any]:
-        kind = ProfileKind.PERSON if self.rng.random() < 0.6 else ProfileKind.ORGANISATION
-        if kind is ProfileKind.PERSON:
-            sector = self.rng.choice(PERSON_SECTORS)
-            name = self.fake.name()
-            organisation = None
+    def _keys(self, table: str, count: int) -> range:
+        return range(self.start[table], self.start[table] + count)
+
+    def profiles(self, count: int) -> Rows:
+        return [self._profile(key) for key in self._keys("profile", count)]
+
+    def _profile(self, key: int) -> dict[str, Any]:
+        if self.rng.random() < 0.6:
+            kind, sector = ProfileKind.PERSON, self.rng.choice(PERSON_SECTORS)
+            name, organisation = str(self.fake.name()), None
         else:
-            sector = self.rng.choice(list(Sector))
+            kind, sector = ProfileKind.ORGANISATION, self.rng.choice(list(Sector))
             organisation = ORGANISATION_NAMES[sector].format(
                 city=self.fake.city(), last=self.fake.last_name()
             )
             name = organisation
-        created = self.moment()
+        created = self._moment()
         return {
             "id": key,
-            "subject_id": f"demo|{subject_offset + key:08d}",
+            "subject_id": f"demo|{key:08d}",
             "kind": kind,
             "display_name": name[:120],
             "organisation_name": organisation,
             "sector": sector,
             "region": self.rng.choice(list(Region)),
-            "bio": self.text(300),
-            "ai_interests": self.text(200),
-            "prior_experience": self.text(200),
+            "bio": self._text(300),
+            "ai_interests": self._text(200),
+            "prior_experience": self._text(200),
             "created_at": created,
             "updated_at": created,
         }
 
-    def idea(self, key: int, owner: int) -> dict[str, Any]:
+    def skill_claims(self, profiles: Rows, skill_ids: list[int]) -> Rows:
+        """Each profile offers two or more skills and seeks at least one other."""
+        claims = []
+        for profile in profiles:
+            chosen = self.rng.sample(skill_ids, self.rng.randint(3, 6))
+            offered = self.rng.randint(2, len(chosen) - 1)
+            claims += [
+                {
+                    "profile_id": profile["id"],
+                    "skill_id": skill_id,
+                    "direction": SkillDirection.OFFERS if index < offered else SkillDirection.SEEKS,
+                    "level": self.rng.choice(list(SkillLevel)),
+                }
+                for index, skill_id in enumerate(chosen)
+            ]
+        return claims
+
+    def ideas(self, count: int, profiles: Rows) -> Rows:
+        return [self._idea(key, self.rng.choice(profiles)["id"]) for key in self._keys("idea", count)]
+
+    def _idea(self, key: int, owner: int) -> dict[str, Any]:
         status = self.rng.choices(list(IdeaStatus), weights=(2, 7, 1))[0]
-        created = self.moment()
-        title = f"{self.rng.choice(IDEA_SUBJECTS)} {self.rng.choice(IDEA_PURPOSES)}"
+        created = self._moment()
         return {
             "id": key,
             "owner_id": owner,
-            "title": title,
-            "teaser": self.text(270),
+            "title": f"{self.rng.choice(IDEA_SUBJECTS)} {self.rng.choice(IDEA_PURPOSES)}",
+            "teaser": self._text(270),
             "description": "\n\n".join(str(p) for p in self.fake.paragraphs(nb=3)),
             "status": status,
             "created_at": created,
@@ -200,228 +228,204 @@ class _Generator:
             "published_at": None if status is IdeaStatus.DRAFT else created,
         }
 
+    def links(self, ideas: Rows, column: str, targets: list[int], low: int, high: int) -> Rows:
+        """Each idea linked to `low` to `high` distinct targets (topics, skills needed)."""
+        return [
+            {"idea_id": idea["id"], column: target}
+            for idea in ideas
+            for target in self.rng.sample(targets, self.rng.randint(low, high))
+        ]
 
-async def _next_id(connection: Any, table: Table) -> int:
-    return int((await connection.execute(select(func.coalesce(func.max(table.c.id), 0)))).scalar()) + 1
-
-
-async def load_demo_data(database: Database, size: DemoSize = DemoSize(), seed: int = 2026) -> None:
-    """Adds a deterministic data set; keys continue after whatever is there already."""
-    gen = _Generator(seed)
-    rng = gen.rng
-    tables = {
-        model.__name__: model.__table__
-        for model in (
-            Profile,
-            Skill,
-            Topic,
-            Idea,
-            Team,
-            Membership,
-            ContestRound,
-            Submission,
-            Invite,
-            ProgressUpdate,
-        )
-    }  # type: ignore[attr-defined]
-    async with database.engine.begin() as connection:
-        start = {name: await _next_id(connection, table) for name, table in tables.items()}
-
-        skill_ids = list(range(start["Skill"], start["Skill"] + len(SKILLS)))
-        if start["Skill"] == 1:
-            await connection.execute(
-                insert(tables["Skill"]),
-                [
-                    {"id": k, "slug": s, "name": n, "category": c}
-                    for k, (s, n, c) in zip(skill_ids, SKILLS, strict=True)
-                ],
-            )
-            await connection.execute(
-                insert(tables["Topic"]),
-                [
-                    {"id": start["Topic"] + i, "slug": s, "name": n, "description": d}
-                    for i, (s, n, d) in enumerate(TOPICS)
-                ],
-            )
-        skill_ids = [row.id for row in await connection.execute(select(col(Skill.id)))]
-        topic_ids = [row.id for row in await connection.execute(select(col(Topic.id)))]
-
-        profile_ids = list(range(start["Profile"], start["Profile"] + size.profiles))
-        await connection.execute(insert(tables["Profile"]), [gen.profile(k, 0) for k in profile_ids])
-        claims = []
-        for profile_id in profile_ids:
-            chosen = rng.sample(skill_ids, rng.randint(3, 6))
-            offers = rng.randint(2, len(chosen) - 1)
-            for index, skill_id in enumerate(chosen):
-                claims.append(
-                    {
-                        "profile_id": profile_id,
-                        "skill_id": skill_id,
-                        "direction": SkillDirection.OFFERS if index < offers else SkillDirection.SEEKS,
-                        "level": rng.choice(list(SkillLevel)),
-                    }
-                )
-        await connection.execute(insert(ProfileSkill.__table__), claims)  # type: ignore[attr-defined]
-
-        ideas = [gen.idea(start["Idea"] + i, rng.choice(profile_ids)) for i in range(size.idea_count)]
-        await connection.execute(insert(tables["Idea"]), ideas)
-        await connection.execute(
-            insert(IdeaTopic.__table__),  # type: ignore[attr-defined]
-            [
-                {"idea_id": idea["id"], "topic_id": topic_id}
-                for idea in ideas
-                for topic_id in rng.sample(topic_ids, rng.randint(1, 2))
-            ],
-        )
-        await connection.execute(
-            insert(IdeaSkill.__table__),  # type: ignore[attr-defined]
-            [
-                {"idea_id": idea["id"], "skill_id": skill_id}
-                for idea in ideas
-                for skill_id in rng.sample(skill_ids, rng.randint(2, 4))
-            ],
-        )
-
-        published = [idea for idea in ideas if idea["status"] is not IdeaStatus.DRAFT]
-        carried = rng.sample(published, min(size.team_count, len(published)))
+    def teams(self, count: int, ideas: Rows, profiles: Rows) -> tuple[Rows, Rows]:
+        """Teams of two to four, led by the idea's owner, for published and archived ideas."""
+        shown = [idea for idea in ideas if idea["status"] is not IdeaStatus.DRAFT]
+        carried = self.rng.sample(shown, min(count, len(shown)))
         teams, memberships = [], []
-        membership_id = start["Membership"]
-        for offset, idea in enumerate(carried):
-            team_id = start["Team"] + offset
-            formed = idea["created_at"] + timedelta(days=rng.randint(1, 60))
+        profile_ids = [profile["id"] for profile in profiles]
+        membership_keys = iter(self._keys("membership", len(carried) * 4))
+        for key, idea in zip(self._keys("team", len(carried)), carried, strict=True):
+            formed = idea["created_at"] + timedelta(days=self.rng.randint(1, 60))
             teams.append(
                 {
-                    "id": team_id,
+                    "id": key,
                     "idea_id": idea["id"],
-                    "name": f"Team {gen.fake.city()}"[:120],
+                    "name": f"Team {self.fake.city()}"[:120],
                     "created_at": formed,
                 }
             )
-            others = rng.sample([p for p in profile_ids if p != idea["owner_id"]], rng.randint(1, 3))
-            for index, profile_id in enumerate([idea["owner_id"], *others]):
-                memberships.append(
-                    {
-                        "id": membership_id,
-                        "team_id": team_id,
-                        "profile_id": profile_id,
-                        "role": TeamRole.LEAD if index == 0 else TeamRole.MEMBER,
-                        "joined_at": formed,
-                    }
-                )
-                membership_id += 1
-        if teams:
-            await connection.execute(insert(tables["Team"]), teams)
-            await connection.execute(insert(tables["Membership"]), memberships)
+            others = self.rng.sample(
+                [p for p in profile_ids if p != idea["owner_id"]], self.rng.randint(1, 3)
+            )
+            memberships += [
+                {
+                    "id": next(membership_keys),
+                    "team_id": key,
+                    "profile_id": profile_id,
+                    "role": TeamRole.LEAD if index == 0 else TeamRole.MEMBER,
+                    "joined_at": formed,
+                }
+                for index, profile_id in enumerate([idea["owner_id"], *others])
+            ]
+        return teams, memberships
 
-        year = 2025 + start["ContestRound"]
-        rounds = [
+    def rounds(self) -> Rows:
+        """This batch's idea contest and funding round; a later batch gets later years."""
+        first, second = self._keys("contest_round", 2)
+        year = 2025 + first
+        return [
             {
-                "id": start["ContestRound"],
+                "id": first,
                 "name": f"Gemeinsam wird es KI {year}",
                 "kind": RoundKind.IDEA_CONTEST,
                 "year": year,
                 "description": "Der Ideenwettbewerb für gemeinwohlorientierte KI.",
                 "opens_at": datetime(year, 3, 1, tzinfo=UTC),
                 "closes_at": datetime(year, 6, 30, tzinfo=UTC),
-                "max_award_eur": 20_000,
+                "max_award_eur": IDEA_CONTEST_MAX_AWARD_EUR,
             },
             {
-                "id": start["ContestRound"] + 1,
+                "id": second,
                 "name": f"Förderrunde {year}/{year + 1}",
                 "kind": RoundKind.FUNDING_ROUND,
                 "year": year,
                 "description": "Förderung gemeinsamer Projekte mit bis zu 500.000 Euro.",
                 "opens_at": datetime(year, 9, 1, tzinfo=UTC),
                 "closes_at": datetime(year + 1, 1, 31, tzinfo=UTC),
-                "max_award_eur": 500_000,
+                "max_award_eur": FUNDING_ROUND_MAX_AWARD_EUR,
             },
         ]
-        await connection.execute(insert(tables["ContestRound"]), rounds)
-        submissions = []
-        for team in teams:
-            for round_ in rounds:
-                if rng.random() < 0.6:
-                    status = rng.choices(list(SubmissionStatus), weights=(5, 2, 1, 2, 1))[0]
-                    awarded = status is SubmissionStatus.AWARDED
-                    submissions.append(
-                        {
-                            "id": start["Submission"] + len(submissions),
-                            "team_id": team["id"],
-                            "round_id": round_["id"],
-                            "project_draft": gen.text(600),
-                            "status": status,
-                            "award_eur": rng.randrange(5_000, round_["max_award_eur"] + 1, 1_000)
-                            if awarded
-                            else None,
-                            "submitted_at": round_["opens_at"] + timedelta(days=rng.randint(1, 60)),
-                            "updated_at": round_["opens_at"] + timedelta(days=rng.randint(61, 90)),
-                        }
-                    )
-        if submissions:
-            await connection.execute(insert(tables["Submission"]), submissions)
 
-        invites = []
-        for offset in range(size.profiles // 2):
-            idea = rng.choice(published)
-            recipient = rng.choice(profile_ids)
-            if recipient == idea["owner_id"]:
-                continue
-            status = rng.choice(list(InviteStatus))
-            created = gen.moment(idea["created_at"], 30)
-            invites.append(
+    def submissions(self, teams: Rows, rounds: Rows) -> Rows:
+        entries = [(team, round_) for team in teams for round_ in rounds if self.rng.random() < 0.6]
+        submissions = []
+        for key, (team, round_) in zip(self._keys("submission", len(entries)), entries, strict=True):
+            status = self.rng.choices(list(SubmissionStatus), weights=(5, 2, 1, 2, 1))[0]
+            opened: datetime = round_["opens_at"]
+            award = self.rng.randrange(5_000, round_["max_award_eur"] + 1, 1_000)
+            submissions.append(
                 {
-                    "id": start["Invite"] + offset,
-                    "sender_id": idea["owner_id"],
-                    "recipient_id": recipient,
-                    "idea_id": idea["id"],
-                    "team_id": None,
-                    "message": gen.text(160),
+                    "id": key,
+                    "team_id": team["id"],
+                    "round_id": round_["id"],
+                    "project_draft": self._text(600),
                     "status": status,
-                    "created_at": created,
-                    "responded_at": None
-                    if status is InviteStatus.PENDING
-                    else created + timedelta(days=rng.randint(1, 14)),
+                    "award_eur": award if status is SubmissionStatus.AWARDED else None,
+                    "submitted_at": opened + timedelta(days=self.rng.randint(1, 60)),
+                    "updated_at": opened + timedelta(days=self.rng.randint(61, 90)),
                 }
             )
-        if invites:
-            await connection.execute(insert(tables["Invite"]), invites)
+        return submissions
 
-        updates = []
-        members_by_team: dict[int, list[int]] = {}
+    def invites(self, count: int, ideas: Rows, profiles: Rows) -> Rows:
+        """Owners inviting other profiles to their published ideas."""
+        shown = [idea for idea in ideas if idea["status"] is not IdeaStatus.DRAFT]
+        invites = []
+        for key in self._keys("invite", count):
+            idea = self.rng.choice(shown)
+            recipient = self.rng.choice([p for p in profiles[:50] if p["id"] != idea["owner_id"]])
+            status = self.rng.choice(list(InviteStatus))
+            created = self._moment(idea["created_at"], 30)
+            responded = created + timedelta(days=self.rng.randint(1, 14))
+            invites.append(
+                {
+                    "id": key,
+                    "sender_id": idea["owner_id"],
+                    "recipient_id": recipient["id"],
+                    "idea_id": idea["id"],
+                    "team_id": None,
+                    "message": self._text(160),
+                    "status": status,
+                    "created_at": created,
+                    "responded_at": None if status is InviteStatus.PENDING else responded,
+                }
+            )
+        return invites
+
+    def progress(self, teams: Rows, memberships: Rows) -> Rows:
+        """Up to three log entries per team; a successful failure always carries its lessons."""
+        members: dict[int, list[int]] = {}
         for membership in memberships:
-            members_by_team.setdefault(membership["team_id"], []).append(membership["profile_id"])
-        for team in teams:
-            for _ in range(rng.randint(0, 3)):
-                outcome = rng.choices(list(ProgressOutcome), weights=(5, 2, 1))[0]
-                updates.append(
-                    {
-                        "id": start["ProgressUpdate"] + len(updates),
-                        "team_id": team["id"],
-                        "author_id": rng.choice(members_by_team[team["id"]]),
-                        "title": gen.fake.sentence(nb_words=6)[:200],
-                        "body": gen.text(500),
-                        "outcome": outcome,
-                        "lessons_learned": gen.text(300)
-                        if outcome is ProgressOutcome.SUCCESSFUL_FAILURE
-                        else None,
-                        "created_at": gen.moment(team["created_at"], 200),
-                    }
-                )
-        if updates:
-            await connection.execute(insert(tables["ProgressUpdate"]), updates)
+            members.setdefault(membership["team_id"], []).append(membership["profile_id"])
+        entries = [team for team in teams for _ in range(self.rng.randint(0, 3))]
+        updates = []
+        for key, team in zip(self._keys("progress_update", len(entries)), entries, strict=True):
+            outcome = self.rng.choices(list(ProgressOutcome), weights=(5, 2, 1))[0]
+            failed = outcome is ProgressOutcome.SUCCESSFUL_FAILURE
+            updates.append(
+                {
+                    "id": key,
+                    "team_id": team["id"],
+                    "author_id": self.rng.choice(members[team["id"]]),
+                    "title": str(self.fake.sentence(nb_words=6))[:200],
+                    "body": self._text(500),
+                    "outcome": outcome,
+                    "lessons_learned": self._text(300) if failed else None,
+                    "created_at": self._moment(team["created_at"], 200),
+                }
+            )
+        return updates
+
+
+async def _next_keys(connection: AsyncConnection) -> dict[str, int]:
+    keys = {}
+    for name in KEYED_TABLES:
+        table = metadata.tables[name]
+        highest = await connection.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+        keys[name] = int(highest or 0) + 1
+    return keys
+
+
+async def _insert_taxonomy(connection: AsyncConnection) -> None:
+    await connection.execute(
+        insert(metadata.tables["skill"]),
+        [{"slug": slug, "name": name, "category": category} for slug, name, category in SKILLS],
+    )
+    await connection.execute(
+        insert(metadata.tables["topic"]),
+        [{"slug": slug, "name": name, "description": about} for slug, name, about in TOPICS],
+    )
+
+
+async def load_demo_data(database: Database, size: DemoSize = DemoSize(), seed: int = 2026) -> None:
+    """Adds a deterministic data set in one transaction; keys continue after what is there."""
+    async with database.engine.begin() as connection:
+        start = await _next_keys(connection)
+        if start["skill"] == 1:
+            await _insert_taxonomy(connection)
+        skill_ids = [key for key in await connection.scalars(select(col(Skill.id))) if key]
+        topic_ids = [key for key in await connection.scalars(select(col(Topic.id))) if key]
+
+        build = _Builder(seed, start)
+        profiles = build.profiles(size.profiles)
+        ideas = build.ideas(size.idea_count, profiles)
+        teams, memberships = build.teams(size.team_count, ideas, profiles)
+        rounds = build.rounds()
+        rows = {
+            "profile": profiles,
+            "profile_skill": build.skill_claims(profiles, skill_ids),
+            "idea": ideas,
+            "idea_topic": build.links(ideas, "topic_id", topic_ids, 1, 2),
+            "idea_skill": build.links(ideas, "skill_id", skill_ids, 2, 4),
+            "team": teams,
+            "membership": memberships,
+            "contest_round": rounds,
+            "submission": build.submissions(teams, rounds),
+            "invite": build.invites(size.profiles // 2, ideas, profiles),
+            "progress_update": build.progress(teams, memberships),
+        }
+        for name, table_rows in rows.items():
+            if table_rows:
+                await connection.execute(insert(metadata.tables[name]), table_rows)
 
         if database.dialect == "postgresql":
-            for table in tables.values():
+            for name in KEYED_TABLES:
                 await connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT max(id) FROM {table.name}))"
-                    )
+                    text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM {name}")
                 )
 
 
 async def load_demo_data_if_empty(database: Database) -> bool:
-    if await database.fetch_scalar(select(func.count()).select_from(Profile)):
+    if await database.fetch_scalar(select(func.count()).select_from(metadata.tables["profile"])):
         return False
     await load_demo_data(database)
     return True

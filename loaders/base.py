@@ -5,28 +5,30 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Select, SQLColumnExpression
 
 from models.db import Database
 
 Row = Any
+AnySelect = Select[*tuple[Any, ...]]
+"""A SELECT of any columns."""
 
 
 def row_by_key_loader(
-    database: Database, statement: Select[Any], key: ColumnElement[Any]
+    database: Database, statement: AnySelect, key: SQLColumnExpression[Any]
 ) -> DataLoader[Any, Row | None]:
     """One row per key, None for keys that match nothing."""
 
     async def load(keys: Sequence[Any]) -> list[Row | None]:
-        rows = await database.fetch_all(statement.where(key.in_(keys)))
-        found = {getattr(row, key.key): row for row in rows}
+        rows = await database.fetch_all(statement.add_columns(key.label("batch_key")).where(key.in_(keys)))
+        found = {row.batch_key: row for row in rows}
         return [found.get(k) for k in keys]
 
     return DataLoader(load)
 
 
 def rows_by_key_loader(
-    database: Database, statement: Select[Any], key: ColumnElement[Any], *order: ColumnElement[Any]
+    database: Database, statement: AnySelect, key: SQLColumnExpression[Any], *order: SQLColumnExpression[Any]
 ) -> DataLoader[Any, list[Row]]:
     """All rows per key in a stable order, [] for keys that match nothing."""
 

@@ -3,8 +3,8 @@
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement
-from sqlmodel import col, select
+from sqlalchemy import SQLColumnExpression, select
+from sqlmodel import col
 
 from loaders.base import row_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader
@@ -31,7 +31,7 @@ def idea_by_id(database: Database) -> DataLoader[int, Any]:
 
 def _ideas_page_loader(
     database: Database,
-    parent: ColumnElement[int],
+    parent: SQLColumnExpression[Any],
     request: PageRequest,
     status: IdeaStatus | None,
     join: Any = None,

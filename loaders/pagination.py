@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, or_, select, true
 
+from loaders.base import AnySelect
 from models.db import Database
 
 Row = Any
@@ -39,7 +40,7 @@ def _known(value: int) -> Callable[[], Awaitable[int]]:
     return total
 
 
-def _window(key: ColumnElement[int], request: PageRequest) -> ColumnElement[bool]:
+def _window(key: SQLColumnExpression[Any], request: PageRequest) -> ColumnElement[bool]:
     """Rows strictly between the cursors, in the list's own order."""
     conditions: list[ColumnElement[bool]] = []
     if request.after is not None:
@@ -49,7 +50,7 @@ def _window(key: ColumnElement[int], request: PageRequest) -> ColumnElement[bool
     return and_(true(), *conditions)
 
 
-def _scan_order(key: ColumnElement[int], request: PageRequest) -> ColumnElement[int]:
+def _scan_order(key: SQLColumnExpression[Any], request: PageRequest) -> SQLColumnExpression[Any]:
     """Backward pages are read from the far end, then reversed."""
     return key.desc() if request.descending != request.backward else key.asc()
 
@@ -64,7 +65,7 @@ def _page(rows: Sequence[Row], request: PageRequest, total: Callable[[], Awaitab
 
 
 async def fetch_page(
-    database: Database, statement: Select[Any], key: ColumnElement[int], request: PageRequest
+    database: Database, statement: AnySelect, key: SQLColumnExpression[Any], request: PageRequest
 ) -> Page:
     """One page of a top-level list; the total is counted only if someone asks for it."""
     rows = await database.fetch_all(
@@ -80,9 +81,9 @@ async def fetch_page(
 
 def page_by_parent_loader(
     database: Database,
-    statement: Select[Any],
-    parent: ColumnElement[int],
-    key: ColumnElement[int],
+    statement: AnySelect,
+    parent: SQLColumnExpression[Any],
+    key: SQLColumnExpression[Any],
     request: PageRequest,
 ) -> DataLoader[int, Page]:
     """Pages of many parents' lists in one statement: the total and rank come from window functions."""

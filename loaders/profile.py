@@ -3,7 +3,8 @@
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
 from loaders.base import row_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader

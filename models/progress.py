@@ -14,7 +14,7 @@ class ProgressUpdate(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("length(title) BETWEEN 1 AND 200", name="title_length"),
         CheckConstraint(
-            "outcome <> 'SUCCESSFUL_FAILURE' OR length(lessons_learned) > 0",
+            "outcome <> 'SUCCESSFUL_FAILURE' OR length(coalesce(lessons_learned, '')) > 0",
             name="failure_has_lessons",
         ),
     )

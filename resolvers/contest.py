@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, or_
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlmodel import col
 
 from loaders.contest import ROUND_COLUMNS
 from loaders.pagination import Page, PageRequest, fetch_page

@@ -2,7 +2,7 @@
 
 import re
 
-import snowballstemmer  # type: ignore[import-untyped]
+import snowballstemmer
 from sqlalchemy import ColumnElement, text
 from sqlmodel import col
 

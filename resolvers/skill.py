@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
 from loaders.pagination import Page, PageRequest, fetch_page
 from loaders.skill import SKILL_COLUMNS

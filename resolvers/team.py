@@ -1,6 +1,7 @@
 """Listing teams."""
 
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
 from loaders.pagination import Page, PageRequest, fetch_page
 from loaders.team import TEAM_COLUMNS

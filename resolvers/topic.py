@@ -3,7 +3,8 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
 from loaders.topic import TOPIC_COLUMNS
 from models import Topic

@@ -44,7 +44,8 @@ async def test_filters_combine_topic_and_skill_needed(demo_client: GraphQLClient
 
 
 async def test_filter_by_owner(demo_client: GraphQLClient):
-    owner = to_global_id("Profile", 1)
+    rows = await demo_client.database.fetch_all(select(col(Idea.owner_id)).limit(1))
+    owner = to_global_id("Profile", rows[0].owner_id)
 
     data = await demo_client.data(
         "query($owner: ID!) { ideas(filter: {owner: $owner}) { nodes { owner { id } } } }",

@@ -511,7 +511,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "outcome <> 'SUCCESSFUL_FAILURE' OR length(lessons_learned) > 0",
+            "outcome <> 'SUCCESSFUL_FAILURE' OR length(coalesce(lessons_learned, '')) > 0",
             name=op.f("ck_progress_update_failure_has_lessons"),
         ),
         sa.CheckConstraint(

@@ -1,0 +1,225 @@
+"""Latency, SQL statements per request and memory of the three canonical pages on a seeded database.
+
+A benchmark that prints figures, not a test: it exits 0 whatever the numbers are, and fails only
+when a response carries GraphQL errors, because then the figures would measure the wrong thing."""
+
+import argparse
+import asyncio
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event, func, select
+
+from app.demo import DemoSize, load_demo_data
+from app.main import create_app
+from app.settings import Settings
+from models import Profile
+from models.db import Database
+from models.migrate import migrate
+from resolvers.ids import to_global_id
+
+IDEA_PAGE = """
+query IdeaPage($first: Int!, $after: String) {
+  ideas(first: $first, after: $after, filter: {status: [PUBLISHED]}) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    nodes {
+      id title teaser publishedAt
+      owner { id displayName sector }
+      skillsNeeded { slug name }
+      team { id name }
+    }
+  }
+}"""
+
+PROFILE_PAGE = """
+query ProfilePage($id: ID!) {
+  profile(id: $id) {
+    displayName kind sector region bio
+    skills { direction level skill { slug name } }
+    ideas(first: 10) { totalCount nodes { id title status } }
+    memberships(first: 10) { nodes { role team { id name idea { id title } } } }
+  }
+}"""
+
+CONTEST_ROUND = """
+query ContestRound($id: ID!) {
+  contestRound(id: $id) {
+    name kind phase
+    submissions(first: 100) {
+      totalCount
+      nodes { id status awardEur team { id name members { role profile { id displayName } } } }
+    }
+  }
+}"""
+
+WARMUP = 20
+CURSOR_PAGES = 50
+P50_TARGET_MS = 10.0
+RSS_TARGET_MB = 300.0
+
+
+@dataclass
+class Result:
+    """One query's measured requests, kept raw so percentiles come from every sample."""
+
+    name: str
+    seconds: list[float]
+    statements: list[int]
+
+
+class Bench:
+    """Posts operations over ASGI and counts the SQL each one runs, so the two figures stay paired."""
+
+    def __init__(self, http: httpx.AsyncClient, database: Database) -> None:
+        self.http = http
+        self.statements = 0
+        event.listen(database.engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("PRAGMA"):
+            self.statements += 1
+
+    async def post(self, query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
+        self.statements = 0
+        started = time.perf_counter()
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        elapsed = time.perf_counter() - started
+        body: dict[str, Any] = response.json() if response.status_code == 200 else {"errors": response.text}
+        if "errors" in body:
+            sys.exit(
+                f"bench aborted: HTTP {response.status_code}, errors {body['errors']}\n"
+                f"query: {query}\nvariables: {variables}"
+            )
+        return body["data"], elapsed, self.statements
+
+    async def measure(
+        self, name: str, query: str, variables: Callable[[int], dict[str, Any]], n: int
+    ) -> Result:
+        for i in range(WARMUP):
+            await self.post(query, variables(i))
+        result = Result(name, [], [])
+        for i in range(n):
+            _, elapsed, statements = await self.post(query, variables(i))
+            result.seconds.append(elapsed)
+            result.statements.append(statements)
+        return result
+
+
+async def prepare(database: Database, size: DemoSize) -> None:
+    """Seeds only an empty database, so a dedicated PostgreSQL database can be reused between runs."""
+    await migrate(database)
+    if await database.fetch_scalar(select(func.count()).select_from(Profile)):
+        print("database already seeded; skipping seeding")
+        return
+    started = time.perf_counter()
+    await load_demo_data(database, size)
+    print(
+        f"seeded {size.profiles:,} profiles, {size.idea_count:,} ideas, {size.team_count:,} teams "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+async def run(args: argparse.Namespace, database: Database) -> None:
+    await prepare(database, DemoSize(profiles=args.profiles, ideas=args.ideas, teams=args.teams))
+    app = create_app(Settings(env="test", demo_data=False), database=database)
+    rng = random.Random(2026)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+        bench = Bench(http, database)
+        cursors: list[str | None] = [None]
+        for _ in range(CURSOR_PAGES):
+            data, _, _ = await bench.post(IDEA_PAGE, {"first": 20, "after": cursors[-1]})
+            if not data["ideas"]["pageInfo"]["hasNextPage"]:
+                break
+            cursors.append(data["ideas"]["pageInfo"]["endCursor"])
+        rounds = [to_global_id("ContestRound", 1), to_global_id("ContestRound", 2)]
+        n = args.requests
+        results = [
+            await bench.measure(
+                "idea page", IDEA_PAGE, lambda _: {"first": 20, "after": rng.choice(cursors)}, n
+            ),
+            await bench.measure(
+                "profile page",
+                PROFILE_PAGE,
+                lambda _: {"id": to_global_id("Profile", rng.randint(1, args.profiles))},
+                n,
+            ),
+            await bench.measure("contest round", CONTEST_ROUND, lambda i: {"id": rounds[i % 2]}, n),
+        ]
+        by_size = {
+            first: (await bench.post(IDEA_PAGE, {"first": first, "after": None}))[2] for first in (5, 100)
+        }
+    report(results, by_size, database.dialect)
+
+
+def report(results: list[Result], by_size: dict[int, int], dialect: str) -> None:
+    """Puts each figure beside its target, since the numbers alone do not say whether they are good."""
+    print(
+        f"\n{'query':<15}{'requests':>9}{'stmts/req':>11}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}{'req/s':>8}"
+    )
+    for r in results:
+        ms = [s * 1000 for s in r.seconds]
+        stmts = f"{min(r.statements)}–{max(r.statements)}"
+        print(
+            f"{r.name:<15}{len(ms):>9}{stmts:>11}{percentile(ms, 0.5):>9.2f}{percentile(ms, 0.99):>9.2f}"
+            f"{statistics.fmean(ms):>9.2f}{len(ms) / sum(r.seconds):>8.0f}"
+        )
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS: {rss_mb:.0f} MB\n\ntargets:")
+    counts = {by_size[5], *results[0].statements, by_size[100]}
+    print(
+        f"  statements per request independent of page size: first 5 -> {by_size[5]}, "
+        f"first 20 -> {min(results[0].statements)}–{max(results[0].statements)}, "
+        f"first 100 -> {by_size[100]}: {verdict(len(counts) == 1)}"
+    )
+    idea_p50 = percentile([s * 1000 for s in results[0].seconds], 0.5)
+    p50_verdict = verdict(idea_p50 <= P50_TARGET_MS) if dialect == "sqlite" else f"n/a (on {dialect})"
+    print(f"  p50 <= {P50_TARGET_MS:.0f} ms for the idea page on SQLite: {idea_p50:.2f} ms: {p50_verdict}")
+    print(f"  peak RSS <= {RSS_TARGET_MB:.0f} MB: {rss_mb:.0f} MB: {verdict(rss_mb <= RSS_TARGET_MB)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--profiles", type=int, default=10_000)
+    parser.add_argument("--ideas", type=int, default=20_000)
+    parser.add_argument("--teams", type=int, default=3_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument(
+        "--database-url", help="a dedicated PostgreSQL database; SQLite in a temp dir if unset"
+    )
+    args = parser.parse_args()
+
+    async def bench(url: str) -> None:
+        database = Database(url)
+        try:
+            await run(args, database)
+        finally:
+            await database.dispose()
+
+    if args.database_url:
+        asyncio.run(bench(args.database_url))
+        return
+    with tempfile.TemporaryDirectory(prefix="cip-bench-") as directory:
+        asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"))
+
+
+if __name__ == "__main__":
+    main()
