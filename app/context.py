@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 
 from loaders import Loaders
-from models.db import Database
+from models.db import Database, RequestReader
 
 
 @dataclass(slots=True)
 class Context:
     database: Database
+    reader: RequestReader
+    """The request's read connection; released when the operation ends."""
     loaders: Loaders
     request: Request | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -19,4 +21,5 @@ class Context:
 
 
 def build_context(database: Database, request: Request | None = None) -> Context:
-    return Context(database=database, loaders=Loaders(database), request=request)
+    reader = database.request_reader()
+    return Context(database=database, reader=reader, loaders=Loaders(reader), request=request)

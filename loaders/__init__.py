@@ -9,15 +9,15 @@ from aiodataloader import DataLoader
 
 from loaders import contest, idea, invite, profile, progress, skill, team, topic
 from loaders.pagination import Page, PageRequest
-from models.db import Database
+from models.db import Reader
 from models.enums import IdeaStatus, InviteStatus, SkillDirection, SubmissionStatus
 
 Row = Any
 
 
 class Loaders:
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
         self._paged: dict[Hashable, DataLoader[int, Page]] = {}
 
     def _page_loader(
@@ -27,76 +27,76 @@ class Loaders:
         key = (factory, *arguments)
         loader = self._paged.get(key)
         if loader is None:
-            loader = self._paged[key] = factory(self._database, *arguments)
+            loader = self._paged[key] = factory(self._reader, *arguments)
         return loader
 
     @cached_property
     def profile_by_id(self) -> DataLoader[int, Row | None]:
-        return profile.profile_by_id(self._database)
+        return profile.profile_by_id(self._reader)
 
     @cached_property
     def skill_by_id(self) -> DataLoader[int, Row | None]:
-        return skill.skill_by_id(self._database)
+        return skill.skill_by_id(self._reader)
 
     @cached_property
     def skill_by_slug(self) -> DataLoader[str, Row | None]:
-        return skill.skill_by_slug(self._database)
+        return skill.skill_by_slug(self._reader)
 
     @cached_property
     def skills_by_idea_id(self) -> DataLoader[int, list[Row]]:
-        return skill.skills_by_idea_id(self._database)
+        return skill.skills_by_idea_id(self._reader)
 
     @cached_property
     def skill_claims_by_profile_id(self) -> DataLoader[int, list[Row]]:
-        return skill.skill_claims_by_profile_id(self._database)
+        return skill.skill_claims_by_profile_id(self._reader)
 
     @cached_property
     def topic_by_id(self) -> DataLoader[int, Row | None]:
-        return topic.topic_by_id(self._database)
+        return topic.topic_by_id(self._reader)
 
     @cached_property
     def topics_by_idea_id(self) -> DataLoader[int, list[Row]]:
-        return topic.topics_by_idea_id(self._database)
+        return topic.topics_by_idea_id(self._reader)
 
     @cached_property
     def idea_by_id(self) -> DataLoader[int, Row | None]:
-        return idea.idea_by_id(self._database)
+        return idea.idea_by_id(self._reader)
 
     @cached_property
     def team_by_id(self) -> DataLoader[int, Row | None]:
-        return team.team_by_id(self._database)
+        return team.team_by_id(self._reader)
 
     @cached_property
     def team_by_idea_id(self) -> DataLoader[int, Row | None]:
-        return team.team_by_idea_id(self._database)
+        return team.team_by_idea_id(self._reader)
 
     @cached_property
     def membership_by_id(self) -> DataLoader[int, Row | None]:
-        return team.membership_by_id(self._database)
+        return team.membership_by_id(self._reader)
 
     @cached_property
     def memberships_by_team_id(self) -> DataLoader[int, list[Row]]:
-        return team.memberships_by_team_id(self._database)
+        return team.memberships_by_team_id(self._reader)
 
     @cached_property
     def round_by_id(self) -> DataLoader[int, Row | None]:
-        return contest.round_by_id(self._database)
+        return contest.round_by_id(self._reader)
 
     @cached_property
     def submission_by_id(self) -> DataLoader[int, Row | None]:
-        return contest.submission_by_id(self._database)
+        return contest.submission_by_id(self._reader)
 
     @cached_property
     def submissions_by_team_id(self) -> DataLoader[int, list[Row]]:
-        return contest.submissions_by_team_id(self._database)
+        return contest.submissions_by_team_id(self._reader)
 
     @cached_property
     def invite_by_id(self) -> DataLoader[int, Row | None]:
-        return invite.invite_by_id(self._database)
+        return invite.invite_by_id(self._reader)
 
     @cached_property
     def progress_update_by_id(self) -> DataLoader[int, Row | None]:
-        return progress.progress_update_by_id(self._database)
+        return progress.progress_update_by_id(self._reader)
 
     def profiles_by_skill_id(
         self, request: PageRequest, direction: SkillDirection | None

@@ -7,7 +7,7 @@ from typing import Any
 from aiodataloader import DataLoader
 from sqlalchemy import Select, SQLColumnExpression
 
-from models.db import Database
+from models.db import Reader
 
 Row = Any
 AnySelect = Select[*tuple[Any, ...]]
@@ -15,12 +15,12 @@ AnySelect = Select[*tuple[Any, ...]]
 
 
 def row_by_key_loader(
-    database: Database, statement: AnySelect, key: SQLColumnExpression[Any]
+    reader: Reader, statement: AnySelect, key: SQLColumnExpression[Any]
 ) -> DataLoader[Any, Row | None]:
     """One row per key, None for keys that match nothing."""
 
     async def load(keys: Sequence[Any]) -> list[Row | None]:
-        rows = await database.fetch_all(statement.add_columns(key.label("batch_key")).where(key.in_(keys)))
+        rows = await reader.fetch_all(statement.add_columns(key.label("batch_key")).where(key.in_(keys)))
         found = {row.batch_key: row for row in rows}
         return [found.get(k) for k in keys]
 
@@ -28,12 +28,12 @@ def row_by_key_loader(
 
 
 def rows_by_key_loader(
-    database: Database, statement: AnySelect, key: SQLColumnExpression[Any], *order: SQLColumnExpression[Any]
+    reader: Reader, statement: AnySelect, key: SQLColumnExpression[Any], *order: SQLColumnExpression[Any]
 ) -> DataLoader[Any, list[Row]]:
     """All rows per key in a stable order, [] for keys that match nothing."""
 
     async def load(keys: Sequence[Any]) -> list[list[Row]]:
-        rows = await database.fetch_all(
+        rows = await reader.fetch_all(
             statement.add_columns(key.label("batch_key")).where(key.in_(keys)).order_by(*order)
         )
         grouped: defaultdict[Any, list[Row]] = defaultdict(list)

@@ -9,7 +9,7 @@ from sqlmodel import col
 from loaders.base import row_by_key_loader, rows_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader
 from models import ContestRound, Submission
-from models.db import Database
+from models.db import Reader
 from models.enums import SubmissionStatus
 
 ROUND_COLUMNS = (
@@ -34,25 +34,25 @@ SUBMISSION_COLUMNS = (
 )
 
 
-def round_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*ROUND_COLUMNS), col(ContestRound.id))
+def round_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*ROUND_COLUMNS), col(ContestRound.id))
 
 
-def submission_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*SUBMISSION_COLUMNS), col(Submission.id))
+def submission_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*SUBMISSION_COLUMNS), col(Submission.id))
 
 
-def submissions_by_team_id(database: Database) -> DataLoader[int, list[Any]]:
+def submissions_by_team_id(reader: Reader) -> DataLoader[int, list[Any]]:
     """A team enters at most one submission per round, a handful over the years."""
     return rows_by_key_loader(
-        database, select(*SUBMISSION_COLUMNS), col(Submission.team_id), col(Submission.id)
+        reader, select(*SUBMISSION_COLUMNS), col(Submission.team_id), col(Submission.id)
     )
 
 
 def submissions_by_round_id(
-    database: Database, request: PageRequest, status: SubmissionStatus | None
+    reader: Reader, request: PageRequest, status: SubmissionStatus | None
 ) -> DataLoader[int, Page]:
     statement = select(*SUBMISSION_COLUMNS)
     if status is not None:
         statement = statement.where(col(Submission.status) == status)
-    return page_by_parent_loader(database, statement, col(Submission.round_id), col(Submission.id), request)
+    return page_by_parent_loader(reader, statement, col(Submission.round_id), col(Submission.id), request)

@@ -9,7 +9,7 @@ from sqlmodel import col
 from loaders.base import row_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader
 from models import Idea, IdeaSkill, IdeaTopic
-from models.db import Database
+from models.db import Reader
 from models.enums import IdeaStatus
 
 IDEA_COLUMNS = (
@@ -25,12 +25,12 @@ IDEA_COLUMNS = (
 )
 
 
-def idea_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*IDEA_COLUMNS), col(Idea.id))
+def idea_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*IDEA_COLUMNS), col(Idea.id))
 
 
 def _ideas_page_loader(
-    database: Database,
+    reader: Reader,
     parent: SQLColumnExpression[Any],
     request: PageRequest,
     status: IdeaStatus | None,
@@ -41,22 +41,22 @@ def _ideas_page_loader(
         statement = statement.join(join, join.idea_id == col(Idea.id))
     if status is not None:
         statement = statement.where(col(Idea.status) == status)
-    return page_by_parent_loader(database, statement, parent, col(Idea.id), request)
+    return page_by_parent_loader(reader, statement, parent, col(Idea.id), request)
 
 
 def ideas_by_owner_id(
-    database: Database, request: PageRequest, status: IdeaStatus | None
+    reader: Reader, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return _ideas_page_loader(database, col(Idea.owner_id), request, status)
+    return _ideas_page_loader(reader, col(Idea.owner_id), request, status)
 
 
 def ideas_by_skill_id(
-    database: Database, request: PageRequest, status: IdeaStatus | None
+    reader: Reader, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return _ideas_page_loader(database, col(IdeaSkill.skill_id), request, status, IdeaSkill)
+    return _ideas_page_loader(reader, col(IdeaSkill.skill_id), request, status, IdeaSkill)
 
 
 def ideas_by_topic_id(
-    database: Database, request: PageRequest, status: IdeaStatus | None
+    reader: Reader, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return _ideas_page_loader(database, col(IdeaTopic.topic_id), request, status, IdeaTopic)
+    return _ideas_page_loader(reader, col(IdeaTopic.topic_id), request, status, IdeaTopic)

@@ -9,7 +9,7 @@ from sqlmodel import col
 from loaders.base import row_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader
 from models import Invite
-from models.db import Database
+from models.db import Reader
 from models.enums import InviteStatus
 
 INVITE_COLUMNS = (
@@ -25,12 +25,12 @@ INVITE_COLUMNS = (
 )
 
 
-def invite_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*INVITE_COLUMNS), col(Invite.id))
+def invite_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*INVITE_COLUMNS), col(Invite.id))
 
 
 def _invites_page_loader(
-    database: Database,
+    reader: Reader,
     parent: SQLColumnExpression[Any],
     request: PageRequest,
     status: InviteStatus | None,
@@ -38,16 +38,16 @@ def _invites_page_loader(
     statement = select(*INVITE_COLUMNS)
     if status is not None:
         statement = statement.where(col(Invite.status) == status)
-    return page_by_parent_loader(database, statement, parent, col(Invite.id), request)
+    return page_by_parent_loader(reader, statement, parent, col(Invite.id), request)
 
 
 def invites_by_sender_id(
-    database: Database, request: PageRequest, status: InviteStatus | None
+    reader: Reader, request: PageRequest, status: InviteStatus | None
 ) -> DataLoader[int, Page]:
-    return _invites_page_loader(database, col(Invite.sender_id), request, status)
+    return _invites_page_loader(reader, col(Invite.sender_id), request, status)
 
 
 def invites_by_recipient_id(
-    database: Database, request: PageRequest, status: InviteStatus | None
+    reader: Reader, request: PageRequest, status: InviteStatus | None
 ) -> DataLoader[int, Page]:
-    return _invites_page_loader(database, col(Invite.recipient_id), request, status)
+    return _invites_page_loader(reader, col(Invite.recipient_id), request, status)

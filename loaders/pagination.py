@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, or_, true
 
 from loaders.base import AnySelect
-from models.db import Database
+from models.db import Reader
 
 Row = Any
 
@@ -65,22 +65,22 @@ def _page(rows: Sequence[Row], request: PageRequest, total: Callable[[], Awaitab
 
 
 async def fetch_page(
-    database: Database, statement: AnySelect, key: SQLColumnExpression[Any], request: PageRequest
+    reader: Reader, statement: AnySelect, key: SQLColumnExpression[Any], request: PageRequest
 ) -> Page:
     """One page of a top-level list; the total is counted only if someone asks for it."""
-    rows = await database.fetch_all(
+    rows = await reader.fetch_all(
         statement.where(_window(key, request)).order_by(_scan_order(key, request)).limit(request.limit + 1)
     )
-    count = select(func.count()).select_from(statement.order_by(None).subquery())
+    count = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
 
     async def total() -> int:
-        return int(await database.fetch_scalar(count))
+        return int(await reader.fetch_scalar(count))
 
     return _page(rows, request, total)
 
 
 def page_by_parent_loader(
-    database: Database,
+    reader: Reader,
     statement: AnySelect,
     parent: SQLColumnExpression[Any],
     key: SQLColumnExpression[Any],
@@ -90,22 +90,26 @@ def page_by_parent_loader(
     in_window = case((_window(key, request), 1), else_=0)
 
     async def load(parent_ids: Sequence[int]) -> list[Page]:
+        # Rank the narrow (parent, key) pairs first, then fetch whole rows for the chosen keys only.
         ranked = (
-            statement.add_columns(
+            statement.with_only_columns(
                 parent.label("page_parent"),
+                key.label("page_key"),
                 in_window.label("page_in_window"),
                 func.count().over(partition_by=parent).label("page_total"),
                 func.row_number().over(partition_by=parent, order_by=key).label("page_position"),
                 func.sum(in_window)
                 .over(partition_by=parent, order_by=_scan_order(key, request), rows=(None, 0))
                 .label("page_rank"),
+                maintain_column_froms=True,
             )
             .where(parent.in_(parent_ids))
             .subquery()
         )
         # The first row of every list comes back even outside the window: it carries the total.
-        rows = await database.fetch_all(
-            select(ranked)
+        rows = await reader.fetch_all(
+            statement.add_columns(ranked.c.page_parent, ranked.c.page_in_window, ranked.c.page_total)
+            .join(ranked, and_(key == ranked.c.page_key, parent == ranked.c.page_parent))
             .where(
                 or_(
                     and_(ranked.c.page_in_window == 1, ranked.c.page_rank <= request.limit + 1),

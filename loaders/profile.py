@@ -9,7 +9,7 @@ from sqlmodel import col
 from loaders.base import row_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader
 from models import Profile, ProfileSkill
-from models.db import Database
+from models.db import Reader
 from models.enums import SkillDirection
 
 PROFILE_COLUMNS = (
@@ -28,12 +28,12 @@ PROFILE_COLUMNS = (
 )
 
 
-def profile_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*PROFILE_COLUMNS), col(Profile.id))
+def profile_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*PROFILE_COLUMNS), col(Profile.id))
 
 
 def profiles_by_skill_id(
-    database: Database, request: PageRequest, direction: SkillDirection | None
+    reader: Reader, request: PageRequest, direction: SkillDirection | None
 ) -> DataLoader[int, Page]:
     claims = select(col(ProfileSkill.profile_id), col(ProfileSkill.skill_id))
     if direction is None:
@@ -43,4 +43,4 @@ def profiles_by_skill_id(
         claims = claims.where(col(ProfileSkill.direction) == direction)
     pairs = claims.subquery()
     statement = select(*PROFILE_COLUMNS).join(pairs, pairs.c.profile_id == col(Profile.id))
-    return page_by_parent_loader(database, statement, pairs.c.skill_id, col(Profile.id), request)
+    return page_by_parent_loader(reader, statement, pairs.c.skill_id, col(Profile.id), request)

@@ -9,7 +9,7 @@ from sqlmodel import col
 from loaders.base import row_by_key_loader
 from loaders.pagination import Page, PageRequest, page_by_parent_loader
 from models import ProgressUpdate
-from models.db import Database
+from models.db import Reader
 
 PROGRESS_COLUMNS = (
     col(ProgressUpdate.id),
@@ -23,13 +23,13 @@ PROGRESS_COLUMNS = (
 )
 
 
-def progress_update_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*PROGRESS_COLUMNS), col(ProgressUpdate.id))
+def progress_update_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*PROGRESS_COLUMNS), col(ProgressUpdate.id))
 
 
-def progress_by_team_id(database: Database, request: PageRequest) -> DataLoader[int, Page]:
+def progress_by_team_id(reader: Reader, request: PageRequest) -> DataLoader[int, Page]:
     return page_by_parent_loader(
-        database,
+        reader,
         select(*PROGRESS_COLUMNS),
         col(ProgressUpdate.team_id),
         col(ProgressUpdate.id),

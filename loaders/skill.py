@@ -8,25 +8,25 @@ from sqlmodel import col
 
 from loaders.base import row_by_key_loader, rows_by_key_loader
 from models import IdeaSkill, ProfileSkill, Skill
-from models.db import Database
+from models.db import Reader
 
 SKILL_COLUMNS = (col(Skill.id), col(Skill.slug), col(Skill.name), col(Skill.category))
 
 
-def skill_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*SKILL_COLUMNS), col(Skill.id))
+def skill_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*SKILL_COLUMNS), col(Skill.id))
 
 
-def skill_by_slug(database: Database) -> DataLoader[str, Any]:
-    return row_by_key_loader(database, select(*SKILL_COLUMNS), col(Skill.slug))
+def skill_by_slug(reader: Reader) -> DataLoader[str, Any]:
+    return row_by_key_loader(reader, select(*SKILL_COLUMNS), col(Skill.slug))
 
 
-def skills_by_idea_id(database: Database) -> DataLoader[int, list[Any]]:
+def skills_by_idea_id(reader: Reader) -> DataLoader[int, list[Any]]:
     statement = select(*SKILL_COLUMNS).join(IdeaSkill, col(IdeaSkill.skill_id) == col(Skill.id))
-    return rows_by_key_loader(database, statement, col(IdeaSkill.idea_id), col(Skill.name))
+    return rows_by_key_loader(reader, statement, col(IdeaSkill.idea_id), col(Skill.name))
 
 
-def skill_claims_by_profile_id(database: Database) -> DataLoader[int, list[Any]]:
+def skill_claims_by_profile_id(reader: Reader) -> DataLoader[int, list[Any]]:
     """A profile's offered and sought skills, each joined with the skill it names."""
     statement = select(
         col(ProfileSkill.profile_id),
@@ -34,4 +34,4 @@ def skill_claims_by_profile_id(database: Database) -> DataLoader[int, list[Any]]
         col(ProfileSkill.level),
         *SKILL_COLUMNS,
     ).join(Skill, col(Skill.id) == col(ProfileSkill.skill_id))
-    return rows_by_key_loader(database, statement, col(ProfileSkill.profile_id), col(Skill.name))
+    return rows_by_key_loader(reader, statement, col(ProfileSkill.profile_id), col(Skill.name))

@@ -8,15 +8,15 @@ from sqlmodel import col
 
 from loaders.base import row_by_key_loader, rows_by_key_loader
 from models import IdeaTopic, Topic
-from models.db import Database
+from models.db import Reader
 
 TOPIC_COLUMNS = (col(Topic.id), col(Topic.slug), col(Topic.name), col(Topic.description))
 
 
-def topic_by_id(database: Database) -> DataLoader[int, Any]:
-    return row_by_key_loader(database, select(*TOPIC_COLUMNS), col(Topic.id))
+def topic_by_id(reader: Reader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, select(*TOPIC_COLUMNS), col(Topic.id))
 
 
-def topics_by_idea_id(database: Database) -> DataLoader[int, list[Any]]:
+def topics_by_idea_id(reader: Reader) -> DataLoader[int, list[Any]]:
     statement = select(*TOPIC_COLUMNS).join(IdeaTopic, col(IdeaTopic.topic_id) == col(Topic.id))
-    return rows_by_key_loader(database, statement, col(IdeaTopic.idea_id), col(Topic.name))
+    return rows_by_key_loader(reader, statement, col(IdeaTopic.idea_id), col(Topic.name))

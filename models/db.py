@@ -1,10 +1,12 @@
 """The database handle: one async engine per process; SQLite by default, PostgreSQL in production."""
 
+import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Executable, Row, event, text
+from sqlalchemy import Executable, Result, Row, event, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -23,6 +25,16 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+class Reader(Protocol):
+    """What loaders and queries read through: a whole database, or one request's connection."""
+
+    dialect: str
+
+    async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]: ...
+
+    async def fetch_scalar(self, statement: Executable) -> Any: ...
 
 
 class Database:
@@ -48,6 +60,9 @@ class Database:
         async with self.engine.connect() as connection:
             return (await connection.execute(statement)).scalar()
 
+    def request_reader(self) -> "RequestReader":
+        return RequestReader(self)
+
     def session(self) -> AsyncSession:
         return self.sessions()
 
@@ -60,3 +75,36 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class RequestReader:
+    """One connection for all of a request's reads, taken from the pool on first use.
+
+    A pool checkout and its reset cost more than a small query, and a request runs several,
+    so its loaders share this connection, one statement at a time."""
+
+    def __init__(self, database: Database) -> None:
+        self.dialect = database.dialect
+        self._engine = database.engine
+        self._connection: AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+
+    async def _execute(self, statement: Executable) -> Result[Any]:
+        if self._connection is None:
+            self._connection = await self._engine.connect()
+        return await self._connection.execute(statement)
+
+    async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]:
+        async with self._lock:
+            return (await self._execute(statement)).all()
+
+    async def fetch_scalar(self, statement: Executable) -> Any:
+        async with self._lock:
+            return (await self._execute(statement)).scalar()
+
+    async def close(self) -> None:
+        """Hands the connection back to the pool; the reader can be used again afterwards."""
+        async with self._lock:
+            if self._connection is not None:
+                connection, self._connection = self._connection, None
+                await connection.close()

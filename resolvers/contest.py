@@ -9,7 +9,7 @@ from sqlmodel import col
 from loaders.contest import ROUND_COLUMNS
 from loaders.pagination import Page, PageRequest, fetch_page
 from models import ContestRound
-from models.db import Database
+from models.db import Reader
 from models.enums import RoundKind, RoundPhase
 
 
@@ -32,7 +32,7 @@ def _in_phase(phase: RoundPhase, now: datetime) -> ColumnElement[bool]:
 
 
 async def rounds_page(
-    database: Database,
+    reader: Reader,
     request: PageRequest,
     *,
     kinds: Sequence[RoundKind] = (),
@@ -48,4 +48,4 @@ async def rounds_page(
     if phases:
         moment = now or datetime.now(UTC)
         statement = statement.where(or_(*(_in_phase(phase, moment) for phase in phases)))
-    return await fetch_page(database, statement, col(ContestRound.id), request)
+    return await fetch_page(reader, statement, col(ContestRound.id), request)

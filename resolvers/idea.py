@@ -8,14 +8,14 @@ from sqlmodel import col
 from loaders.idea import IDEA_COLUMNS
 from loaders.pagination import Page, PageRequest, fetch_page
 from models import IdeaSkill, IdeaTopic, Skill, Topic
-from models.db import Database
+from models.db import Reader
 from models.enums import IdeaStatus
 from models.idea import Idea
 from resolvers.search import idea_search_condition
 
 
 async def ideas_page(
-    database: Database,
+    reader: Reader,
     request: PageRequest,
     *,
     statuses: Sequence[IdeaStatus] = (),
@@ -47,5 +47,5 @@ async def ideas_page(
             )
         )
     if search is not None:
-        statement = statement.where(idea_search_condition(database.dialect, search))
-    return await fetch_page(database, statement, col(Idea.id), request)
+        statement = statement.where(idea_search_condition(reader.dialect, search))
+    return await fetch_page(reader, statement, col(Idea.id), request)

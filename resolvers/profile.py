@@ -8,7 +8,7 @@ from sqlmodel import col
 from loaders.pagination import Page, PageRequest, fetch_page
 from loaders.profile import PROFILE_COLUMNS
 from models import Profile, ProfileSkill, Skill
-from models.db import Database
+from models.db import Reader
 from models.enums import ProfileKind, Region, Sector, SkillDirection
 
 
@@ -21,7 +21,7 @@ def _claims(direction: SkillDirection, slugs: Sequence[str]):  # type: ignore[no
 
 
 async def profiles_page(
-    database: Database,
+    reader: Reader,
     request: PageRequest,
     *,
     kinds: Sequence[ProfileKind] = (),
@@ -42,4 +42,4 @@ async def profiles_page(
         statement = statement.where(col(Profile.id).in_(_claims(SkillDirection.OFFERS, offers)))
     if seeks:
         statement = statement.where(col(Profile.id).in_(_claims(SkillDirection.SEEKS, seeks)))
-    return await fetch_page(database, statement, col(Profile.id), request)
+    return await fetch_page(reader, statement, col(Profile.id), request)

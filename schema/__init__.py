@@ -3,6 +3,7 @@
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
+from schema.connection import ReleaseReader
 from schema.contest import ContestQuery
 from schema.errors import ErrorPolicy
 from schema.idea import IdeaQuery
@@ -26,6 +27,7 @@ schema = strawberry.Schema(
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         ErrorPolicy,
+        ReleaseReader,
     ],
 )
 

@@ -125,7 +125,7 @@ class ContestQuery:
     ) -> Connection[ContestRound] | None:
         given = filter or ContestRoundFilter()
         page = await rounds_page(
-            info.context.database,
+            info.context.reader,
             page_request(first, after, last, before),
             kinds=given.kind or (),
             years=given.year or (),

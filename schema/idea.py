@@ -116,7 +116,7 @@ class IdeaQuery:
         request = page_request(first, after, last, before, descending=order_by is IdeaOrder.NEWEST_FIRST)
         given = filter or IdeaFilter()
         page = await ideas_page(
-            info.context.database,
+            info.context.reader,
             request,
             statuses=given.status or (),
             topic_slugs=given.topics or (),

@@ -186,7 +186,7 @@ class ProfileQuery:
     ) -> Connection[Profile] | None:
         given = filter or ProfileFilter()
         page = await profiles_page(
-            info.context.database,
+            info.context.reader,
             page_request(first, after, last, before),
             kinds=given.kind or (),
             sectors=given.sector or (),

@@ -84,7 +84,7 @@ class SkillQuery:
         before: Before = None,
     ) -> Connection[Skill] | None:
         page = await skills_page(
-            info.context.database,
+            info.context.reader,
             page_request(first, after, last, before),
             categories=category or (),
         )

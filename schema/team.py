@@ -112,7 +112,7 @@ class TeamQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Team] | None:
-        page = await teams_page(info.context.database, page_request(first, after, last, before))
+        page = await teams_page(info.context.reader, page_request(first, after, last, before))
         return Connection.of(page, Team.from_row)
 
     @strawberry.field(description="One team by its global ID; null when there is none.")

@@ -52,4 +52,4 @@ class Topic(Node):
 class TopicQuery:
     @strawberry.field(description="All fields of action, by name.")
     async def topics(self, info: Info) -> list[Topic]:
-        return [Topic.from_row(row) for row in await all_topics(info.context.database)]
+        return [Topic.from_row(row) for row in await all_topics(info.context.reader)]
