@@ -28,7 +28,7 @@ schema: install
 	$(BIN)/cip-graph export-schema > schema.graphql
 
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) cip.db cip.db-shm cip.db-wal
