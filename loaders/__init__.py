@@ -9,14 +9,14 @@ from aiodataloader import DataLoader
 
 from loaders import contest, idea, invite, profile, progress, skill, team, topic
 from loaders.pagination import Page, PageRequest
-from models.db import Reader
+from models.db import RequestReader
 from models.enums import IdeaStatus, InviteStatus, SkillDirection, SubmissionStatus
 
 Row = Any
 
 
 class Loaders:
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: RequestReader) -> None:
         self._reader = reader
         self._paged: dict[Hashable, DataLoader[int, Page]] = {}
 

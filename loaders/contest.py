@@ -1,15 +1,16 @@
 """Contest rounds by id, submissions by id, per team and pages of submissions per round."""
 
+from functools import cache
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from loaders.base import row_by_key_loader, rows_by_key_loader
-from loaders.pagination import Page, PageRequest, page_by_parent_loader
+from loaders.base import keyed, row_by_key_loader, rows_by_key_loader
+from loaders.pagination import Page, PageRequest, ParentListQuery, page_by_parent_loader
 from models import ContestRound, Submission
-from models.db import Reader
+from models.db import RequestReader
 from models.enums import SubmissionStatus
 
 ROUND_COLUMNS = (
@@ -32,27 +33,33 @@ SUBMISSION_COLUMNS = (
     col(Submission.submitted_at),
     col(Submission.updated_at),
 )
+ROUND_BY_ID = keyed(select(*ROUND_COLUMNS), col(ContestRound.id))
+SUBMISSION_BY_ID = keyed(select(*SUBMISSION_COLUMNS), col(Submission.id))
+# A team enters at most one submission per round, a handful over the years.
+SUBMISSIONS_BY_TEAM_ID = keyed(select(*SUBMISSION_COLUMNS), col(Submission.team_id), col(Submission.id))
 
 
-def round_by_id(reader: Reader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, select(*ROUND_COLUMNS), col(ContestRound.id))
+def round_by_id(reader: RequestReader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, ROUND_BY_ID)
 
 
-def submission_by_id(reader: Reader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, select(*SUBMISSION_COLUMNS), col(Submission.id))
+def submission_by_id(reader: RequestReader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, SUBMISSION_BY_ID)
 
 
-def submissions_by_team_id(reader: Reader) -> DataLoader[int, list[Any]]:
-    """A team enters at most one submission per round, a handful over the years."""
-    return rows_by_key_loader(
-        reader, select(*SUBMISSION_COLUMNS), col(Submission.team_id), col(Submission.id)
-    )
+def submissions_by_team_id(reader: RequestReader) -> DataLoader[int, list[Any]]:
+    return rows_by_key_loader(reader, SUBMISSIONS_BY_TEAM_ID)
+
+
+@cache
+def _submissions_by_round(one_status: bool) -> ParentListQuery:
+    statement = select(*SUBMISSION_COLUMNS)
+    if one_status:
+        statement = statement.where(col(Submission.status) == bindparam("status"))
+    return ParentListQuery(statement, col(Submission.round_id), col(Submission.id))
 
 
 def submissions_by_round_id(
-    reader: Reader, request: PageRequest, status: SubmissionStatus | None
+    reader: RequestReader, request: PageRequest, status: SubmissionStatus | None
 ) -> DataLoader[int, Page]:
-    statement = select(*SUBMISSION_COLUMNS)
-    if status is not None:
-        statement = statement.where(col(Submission.status) == status)
-    return page_by_parent_loader(reader, statement, col(Submission.round_id), col(Submission.id), request)
+    return page_by_parent_loader(reader, _submissions_by_round(status is not None), request, status=status)

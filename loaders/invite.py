@@ -1,15 +1,16 @@
 """Invites by id and pages of invites sent or received per profile."""
 
+from functools import cache
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import SQLColumnExpression, select
+from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from loaders.base import row_by_key_loader
-from loaders.pagination import Page, PageRequest, page_by_parent_loader
+from loaders.base import keyed, row_by_key_loader
+from loaders.pagination import Page, PageRequest, ParentListQuery, page_by_parent_loader
 from models import Invite
-from models.db import Reader
+from models.db import RequestReader
 from models.enums import InviteStatus
 
 INVITE_COLUMNS = (
@@ -23,31 +24,29 @@ INVITE_COLUMNS = (
     col(Invite.created_at),
     col(Invite.responded_at),
 )
+INVITE_BY_ID = keyed(select(*INVITE_COLUMNS), col(Invite.id))
+PARENTS = {"sender": col(Invite.sender_id), "recipient": col(Invite.recipient_id)}
 
 
-def invite_by_id(reader: Reader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, select(*INVITE_COLUMNS), col(Invite.id))
+def invite_by_id(reader: RequestReader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, INVITE_BY_ID)
 
 
-def _invites_page_loader(
-    reader: Reader,
-    parent: SQLColumnExpression[Any],
-    request: PageRequest,
-    status: InviteStatus | None,
-) -> DataLoader[int, Page]:
+@cache
+def _invites_by(parent_name: str, one_status: bool) -> ParentListQuery:
     statement = select(*INVITE_COLUMNS)
-    if status is not None:
-        statement = statement.where(col(Invite.status) == status)
-    return page_by_parent_loader(reader, statement, parent, col(Invite.id), request)
+    if one_status:
+        statement = statement.where(col(Invite.status) == bindparam("status"))
+    return ParentListQuery(statement, PARENTS[parent_name], col(Invite.id))
 
 
 def invites_by_sender_id(
-    reader: Reader, request: PageRequest, status: InviteStatus | None
+    reader: RequestReader, request: PageRequest, status: InviteStatus | None
 ) -> DataLoader[int, Page]:
-    return _invites_page_loader(reader, col(Invite.sender_id), request, status)
+    return page_by_parent_loader(reader, _invites_by("sender", status is not None), request, status=status)
 
 
 def invites_by_recipient_id(
-    reader: Reader, request: PageRequest, status: InviteStatus | None
+    reader: RequestReader, request: PageRequest, status: InviteStatus | None
 ) -> DataLoader[int, Page]:
-    return _invites_page_loader(reader, col(Invite.recipient_id), request, status)
+    return page_by_parent_loader(reader, _invites_by("recipient", status is not None), request, status=status)

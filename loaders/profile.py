@@ -1,15 +1,16 @@
 """Profiles by id, and pages of profiles per skill."""
 
+from functools import cache
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from loaders.base import row_by_key_loader
-from loaders.pagination import Page, PageRequest, page_by_parent_loader
+from loaders.base import keyed, row_by_key_loader
+from loaders.pagination import Page, PageRequest, ParentListQuery, page_by_parent_loader
 from models import Profile, ProfileSkill
-from models.db import Reader
+from models.db import RequestReader
 from models.enums import SkillDirection
 
 PROFILE_COLUMNS = (
@@ -26,21 +27,28 @@ PROFILE_COLUMNS = (
     col(Profile.created_at),
     col(Profile.updated_at),
 )
+PROFILE_BY_ID = keyed(select(*PROFILE_COLUMNS), col(Profile.id))
 
 
-def profile_by_id(reader: Reader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, select(*PROFILE_COLUMNS), col(Profile.id))
+def profile_by_id(reader: RequestReader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, PROFILE_BY_ID)
+
+
+@cache
+def _profiles_by_skill(one_direction: bool) -> ParentListQuery:
+    claims = select(col(ProfileSkill.profile_id), col(ProfileSkill.skill_id))
+    if one_direction:
+        claims = claims.where(col(ProfileSkill.direction) == bindparam("direction"))
+    else:
+        # A profile that both offers and seeks a skill is listed once.
+        claims = claims.distinct()
+    pairs = claims.subquery()
+    statement = select(*PROFILE_COLUMNS).join(pairs, pairs.c.profile_id == col(Profile.id))
+    return ParentListQuery(statement, pairs.c.skill_id, col(Profile.id))
 
 
 def profiles_by_skill_id(
-    reader: Reader, request: PageRequest, direction: SkillDirection | None
+    reader: RequestReader, request: PageRequest, direction: SkillDirection | None
 ) -> DataLoader[int, Page]:
-    claims = select(col(ProfileSkill.profile_id), col(ProfileSkill.skill_id))
-    if direction is None:
-        # A profile that both offers and seeks a skill is listed once.
-        claims = claims.distinct()
-    else:
-        claims = claims.where(col(ProfileSkill.direction) == direction)
-    pairs = claims.subquery()
-    statement = select(*PROFILE_COLUMNS).join(pairs, pairs.c.profile_id == col(Profile.id))
-    return page_by_parent_loader(reader, statement, pairs.c.skill_id, col(Profile.id), request)
+    query = _profiles_by_skill(direction is not None)
+    return page_by_parent_loader(reader, query, request, direction=direction)

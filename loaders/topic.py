@@ -1,4 +1,4 @@
-"""Topics by id and slug, and the topics of each idea."""
+"""Topics by id, and the topics of each idea."""
 
 from typing import Any
 
@@ -6,17 +6,22 @@ from aiodataloader import DataLoader
 from sqlalchemy import select
 from sqlmodel import col
 
-from loaders.base import row_by_key_loader, rows_by_key_loader
+from loaders.base import keyed, row_by_key_loader, rows_by_key_loader
 from models import IdeaTopic, Topic
-from models.db import Reader
+from models.db import RequestReader
 
 TOPIC_COLUMNS = (col(Topic.id), col(Topic.slug), col(Topic.name), col(Topic.description))
+TOPIC_BY_ID = keyed(select(*TOPIC_COLUMNS), col(Topic.id))
+TOPICS_BY_IDEA_ID = keyed(
+    select(*TOPIC_COLUMNS).join(IdeaTopic, col(IdeaTopic.topic_id) == col(Topic.id)),
+    col(IdeaTopic.idea_id),
+    col(Topic.name),
+)
 
 
-def topic_by_id(reader: Reader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, select(*TOPIC_COLUMNS), col(Topic.id))
+def topic_by_id(reader: RequestReader) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, TOPIC_BY_ID)
 
 
-def topics_by_idea_id(reader: Reader) -> DataLoader[int, list[Any]]:
-    statement = select(*TOPIC_COLUMNS).join(IdeaTopic, col(IdeaTopic.topic_id) == col(Topic.id))
-    return rows_by_key_loader(reader, statement, col(IdeaTopic.idea_id), col(Topic.name))
+def topics_by_idea_id(reader: RequestReader) -> DataLoader[int, list[Any]]:
+    return rows_by_key_loader(reader, TOPICS_BY_IDEA_ID)

@@ -1,10 +1,10 @@
 """The database handle: one async engine per process; SQLite by default, PostgreSQL in production."""
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Executable, Result, Row, event, text
+from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from models.query import Query
 
 
 def is_sqlite(url: str) -> bool:
@@ -27,16 +29,6 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class Reader(Protocol):
-    """What loaders and queries read through: a whole database, or one request's connection."""
-
-    dialect: str
-
-    async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]: ...
-
-    async def fetch_scalar(self, statement: Executable) -> Any: ...
-
-
 class Database:
     """Owns the engine; loaders read through it with Core statements, writers use sessions."""
 
@@ -50,6 +42,12 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.statement_listeners: list[Callable[[str], None]] = []
+        """Called with the SQL of each statement read straight on the driver (tests count them)."""
+
+    def announce(self, sql: str) -> None:
+        for listener in self.statement_listeners:
+            listener(sql)
 
     async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]:
         async with self.engine.connect() as connection:
@@ -81,30 +79,37 @@ class RequestReader:
     """One connection for all of a request's reads, taken from the pool on first use.
 
     A pool checkout and its reset cost more than a small query, and a request runs several,
-    so its loaders share this connection, one statement at a time."""
+    so its loaders share this connection, one statement at a time, straight on the driver."""
 
     def __init__(self, database: Database) -> None:
         self.dialect = database.dialect
-        self._engine = database.engine
+        self._database = database
         self._connection: AsyncConnection | None = None
+        self._driver: Any = None
         self._lock = asyncio.Lock()
 
-    async def _execute(self, statement: Executable) -> Result[Any]:
-        if self._connection is None:
-            self._connection = await self._engine.connect()
-        return await self._connection.execute(statement)
-
-    async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def fetch_all(self, query: Query, **parameters: Any) -> list[Any]:
+        """The rows as named tuples; `parameters` fill the query's bind parameters by name."""
+        compiled = query.compiled(self._database.engine.dialect)
+        arguments = compiled.arguments(parameters)
         async with self._lock:
-            return (await self._execute(statement)).all()
+            if self._connection is None:
+                self._connection = await self._database.engine.connect()
+                self._driver = (await self._connection.get_raw_connection()).driver_connection
+            self._database.announce(compiled.sql)
+            if self.dialect == "sqlite":
+                records = await self._driver.execute_fetchall(compiled.sql, arguments)
+            else:
+                records = await self._driver.fetch(compiled.sql, *arguments)
+        return compiled.rows(records)
 
-    async def fetch_scalar(self, statement: Executable) -> Any:
-        async with self._lock:
-            return (await self._execute(statement)).scalar()
+    async def fetch_scalar(self, query: Query, **parameters: Any) -> Any:
+        rows = await self.fetch_all(query, **parameters)
+        return rows[0][0] if rows else None
 
     async def close(self) -> None:
         """Hands the connection back to the pool; the reader can be used again afterwards."""
         async with self._lock:
             if self._connection is not None:
-                connection, self._connection = self._connection, None
+                connection, self._connection, self._driver = self._connection, None, None
                 await connection.close()

@@ -2,15 +2,17 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlmodel import col
 
 from loaders.contest import ROUND_COLUMNS
-from loaders.pagination import Page, PageRequest, fetch_page
+from loaders.pagination import ListQuery, Page, PageRequest, fetch_page
 from models import ContestRound
-from models.db import Reader
+from models.db import RequestReader
 from models.enums import RoundKind, RoundPhase
+from models.query import in_array
 
 
 def phase_of(opens_at: datetime, closes_at: datetime, now: datetime) -> RoundPhase:
@@ -22,8 +24,9 @@ def phase_of(opens_at: datetime, closes_at: datetime, now: datetime) -> RoundPha
     return RoundPhase.CLOSED
 
 
-def _in_phase(phase: RoundPhase, now: datetime) -> ColumnElement[bool]:
+def _in_phase(phase: RoundPhase) -> ColumnElement[bool]:
     opens, closes = col(ContestRound.opens_at), col(ContestRound.closes_at)
+    now = bindparam("now", type_=ContestRound.__table__.c.opens_at.type)  # type: ignore[attr-defined]
     if phase is RoundPhase.UPCOMING:
         return opens > now
     if phase is RoundPhase.OPEN:
@@ -31,8 +34,21 @@ def _in_phase(phase: RoundPhase, now: datetime) -> ColumnElement[bool]:
     return closes <= now
 
 
+@cache
+def _rounds(kinds: bool, years: bool, phases: frozenset[RoundPhase]) -> ListQuery:
+    """The list's SQL for one combination of filters, built once."""
+    statement = select(*ROUND_COLUMNS)
+    if kinds:
+        statement = statement.where(in_array(col(ContestRound.kind), "kinds"))
+    if years:
+        statement = statement.where(in_array(col(ContestRound.year), "years"))
+    if phases:
+        statement = statement.where(or_(*(_in_phase(phase) for phase in sorted(phases))))
+    return ListQuery(statement, col(ContestRound.id))
+
+
 async def rounds_page(
-    reader: Reader,
+    reader: RequestReader,
     request: PageRequest,
     *,
     kinds: Sequence[RoundKind] = (),
@@ -40,12 +56,12 @@ async def rounds_page(
     phases: Sequence[RoundPhase] = (),
     now: datetime | None = None,
 ) -> Page:
-    statement = select(*ROUND_COLUMNS)
-    if kinds:
-        statement = statement.where(col(ContestRound.kind).in_(kinds))
-    if years:
-        statement = statement.where(col(ContestRound.year).in_(years))
-    if phases:
-        moment = now or datetime.now(UTC)
-        statement = statement.where(or_(*(_in_phase(phase, moment) for phase in phases)))
-    return await fetch_page(reader, statement, col(ContestRound.id), request)
+    query = _rounds(bool(kinds), bool(years), frozenset(phases))
+    return await fetch_page(
+        reader,
+        query,
+        request,
+        kinds=[kind.value for kind in kinds],
+        years=list(years),
+        now=now or datetime.now(UTC),
+    )

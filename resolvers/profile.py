@@ -1,27 +1,47 @@
 """Listing and finding profiles."""
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
-from loaders.pagination import Page, PageRequest, fetch_page
+from loaders.pagination import ListQuery, Page, PageRequest, fetch_page
 from loaders.profile import PROFILE_COLUMNS
 from models import Profile, ProfileSkill, Skill
-from models.db import Reader
+from models.db import RequestReader
 from models.enums import ProfileKind, Region, Sector, SkillDirection
+from models.query import in_array
 
 
-def _claims(direction: SkillDirection, slugs: Sequence[str]):  # type: ignore[no-untyped-def]
+def _claiming(direction: SkillDirection, slugs: str) -> Any:
     return (
         select(col(ProfileSkill.profile_id))
         .join(Skill, col(Skill.id) == col(ProfileSkill.skill_id))
-        .where(col(ProfileSkill.direction) == direction, col(Skill.slug).in_(slugs))
+        .where(col(ProfileSkill.direction) == direction, in_array(col(Skill.slug), slugs))
     )
 
 
+@cache
+def _profiles(kinds: bool, sectors: bool, regions: bool, offers: bool, seeks: bool) -> ListQuery:
+    """The list's SQL for one combination of filters, built once."""
+    statement = select(*PROFILE_COLUMNS)
+    if kinds:
+        statement = statement.where(in_array(col(Profile.kind), "kinds"))
+    if sectors:
+        statement = statement.where(in_array(col(Profile.sector), "sectors"))
+    if regions:
+        statement = statement.where(in_array(col(Profile.region), "regions"))
+    if offers:
+        statement = statement.where(col(Profile.id).in_(_claiming(SkillDirection.OFFERS, "offers")))
+    if seeks:
+        statement = statement.where(col(Profile.id).in_(_claiming(SkillDirection.SEEKS, "seeks")))
+    return ListQuery(statement, col(Profile.id))
+
+
 async def profiles_page(
-    reader: Reader,
+    reader: RequestReader,
     request: PageRequest,
     *,
     kinds: Sequence[ProfileKind] = (),
@@ -31,15 +51,14 @@ async def profiles_page(
     seeks: Sequence[str] = (),
 ) -> Page:
     """Profiles matching every given filter; within a list filter, any value matches."""
-    statement = select(*PROFILE_COLUMNS)
-    if kinds:
-        statement = statement.where(col(Profile.kind).in_(kinds))
-    if sectors:
-        statement = statement.where(col(Profile.sector).in_(sectors))
-    if regions:
-        statement = statement.where(col(Profile.region).in_(regions))
-    if offers:
-        statement = statement.where(col(Profile.id).in_(_claims(SkillDirection.OFFERS, offers)))
-    if seeks:
-        statement = statement.where(col(Profile.id).in_(_claims(SkillDirection.SEEKS, seeks)))
-    return await fetch_page(reader, statement, col(Profile.id), request)
+    query = _profiles(bool(kinds), bool(sectors), bool(regions), bool(offers), bool(seeks))
+    return await fetch_page(
+        reader,
+        query,
+        request,
+        kinds=[kind.value for kind in kinds],
+        sectors=[sector.value for sector in sectors],
+        regions=[region.value for region in regions],
+        offers=list(offers),
+        seeks=list(seeks),
+    )

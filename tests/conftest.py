@@ -106,6 +106,7 @@ class StatementLog:
 
 @contextmanager
 def recorded_statements(database: Database) -> Iterator[StatementLog]:
+    """Counts both paths to the database: reads straight on the driver, and SQLAlchemy's."""
     log = StatementLog()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -113,9 +114,11 @@ def recorded_statements(database: Database) -> Iterator[StatementLog]:
             log.statements.append(statement)
 
     event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    database.statement_listeners.append(log.statements.append)
     try:
         yield log
     finally:
+        database.statement_listeners.remove(log.statements.append)
         event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
