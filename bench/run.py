@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.demo import DemoSize, load_demo_data
 from app.main import create_app
@@ -82,25 +82,20 @@ class Bench:
 
     def __init__(self, http: httpx.AsyncClient, database: Database) -> None:
         self.http = http
-        self.statements = 0
-        event.listen(database.engine.sync_engine, "before_cursor_execute", self._count)
-
-    def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("PRAGMA"):
-            self.statements += 1
+        self.database = database
 
     async def post(self, query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
-        self.statements = 0
-        started = time.perf_counter()
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
-        elapsed = time.perf_counter() - started
+        with self.database.recorded_statements() as statements:
+            started = time.perf_counter()
+            response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+            elapsed = time.perf_counter() - started
         body: dict[str, Any] = response.json() if response.status_code == 200 else {"errors": response.text}
         if "errors" in body:
             sys.exit(
                 f"bench aborted: HTTP {response.status_code}, errors {body['errors']}\n"
                 f"query: {query}\nvariables: {variables}"
             )
-        return body["data"], elapsed, self.statements
+        return body["data"], elapsed, len(statements)
 
     async def measure(
         self, name: str, query: str, variables: Callable[[int], dict[str, Any]], n: int

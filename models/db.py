@@ -1,7 +1,8 @@
 """The database handle: one async engine per process; SQLite by default, PostgreSQL in production."""
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Executable, Row, event, text
@@ -48,6 +49,23 @@ class Database:
     def announce(self, sql: str) -> None:
         for listener in self.statement_listeners:
             listener(sql)
+
+    @contextmanager
+    def recorded_statements(self) -> Iterator[list[str]]:
+        """The SQL of every statement run meanwhile, by either path; tests and the benchmark count them."""
+        statements: list[str] = []
+
+        def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if not statement.lstrip().upper().startswith("PRAGMA"):
+                statements.append(statement)
+
+        event.listen(self.engine.sync_engine, "before_cursor_execute", record)
+        self.statement_listeners.append(statements.append)
+        try:
+            yield statements
+        finally:
+            self.statement_listeners.remove(statements.append)
+            event.remove(self.engine.sync_engine, "before_cursor_execute", record)
 
     async def fetch_all(self, statement: Executable) -> Sequence[Row[Any]]:
         async with self.engine.connect() as connection:

@@ -4,16 +4,16 @@
 `database` is emptied before each test that writes its own rows."""
 
 import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app.demo import load_demo_data
 from app.main import create_app
@@ -91,35 +91,6 @@ async def database(scratch_database: Database) -> Database:
             for table in reversed(metadata.sorted_tables):
                 await connection.execute(table.delete())
     return scratch_database
-
-
-@dataclass
-class StatementLog:
-    """The SQL statements an engine ran while recording."""
-
-    statements: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
-@contextmanager
-def recorded_statements(database: Database) -> Iterator[StatementLog]:
-    """Counts both paths to the database: reads straight on the driver, and SQLAlchemy's."""
-    log = StatementLog()
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith("PRAGMA"):
-            log.statements.append(statement)
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-    database.statement_listeners.append(log.statements.append)
-    try:
-        yield log
-    finally:
-        database.statement_listeners.remove(log.statements.append)
-        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
 @dataclass

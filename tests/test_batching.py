@@ -5,7 +5,7 @@ import pytest
 
 from app.demo import DemoSize, load_demo_data
 from models.db import Database
-from tests.conftest import GraphQLClient, recorded_statements
+from tests.conftest import GraphQLClient
 
 NESTED_IDEAS = """
 query Nested($first: Int!) {
@@ -31,12 +31,12 @@ async def every_published_idea_has_a_team(database: Database) -> Database:
 
 
 async def _statements_for(client: GraphQLClient, first: int) -> int:
-    with recorded_statements(client.database) as log:
+    with client.database.recorded_statements() as statements:
         data = await client.data(NESTED_IDEAS, {"first": first})
     nodes = data["ideas"]["nodes"]
     assert len(nodes) == first
     assert all(node["team"]["members"] for node in nodes)
-    return log.count
+    return len(statements)
 
 
 @pytest.mark.usefixtures("every_published_idea_has_a_team")
@@ -60,8 +60,8 @@ async def test_nested_connections_are_batched_per_level(client: GraphQLClient):
       }
     }
     """
-    with recorded_statements(client.database) as log:
+    with client.database.recorded_statements() as statements:
         await client.data(query)
 
     # profiles, their ideas, the ideas' skills, their memberships, the memberships' teams
-    assert log.count == 5
+    assert len(statements) == 5

@@ -4,7 +4,7 @@ import pytest
 
 from resolvers.ids import to_global_id
 from resolvers.node import LOADER_BY_TYPE
-from tests.conftest import GraphQLClient, recorded_statements
+from tests.conftest import GraphQLClient
 
 
 @pytest.mark.parametrize("type_name", sorted(LOADER_BY_TYPE))
@@ -37,13 +37,13 @@ async def test_nodes_keep_the_order_asked_and_null_the_unknown(demo_client: Grap
 async def test_nodes_run_one_statement_per_type(demo_client: GraphQLClient):
     ids = [to_global_id("Idea", n) for n in range(1, 51)] + [to_global_id("Profile", n) for n in range(1, 51)]
 
-    with recorded_statements(demo_client.database) as log:
+    with demo_client.database.recorded_statements() as statements:
         data = await demo_client.data(
             "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Idea { title } } }", {"ids": ids}
         )
 
     assert len(data["nodes"]) == 100
-    assert log.count == 2
+    assert len(statements) == 2
 
 
 async def test_ids_from_responses_are_accepted_by_typed_lookups(demo_client: GraphQLClient):
