@@ -27,40 +27,13 @@ from models.db import Database
 from models.migrate import migrate
 from resolvers.ids import to_global_id
 
-IDEA_PAGE = """
-query IdeaPage($first: Int!, $after: String) {
-  ideas(first: $first, after: $after, filter: {status: [PUBLISHED]}) {
-    totalCount
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    nodes {
-      id title teaser publishedAt
-      owner { id displayName sector }
-      skillsNeeded { slug name }
-      team { id name }
-    }
-  }
-}"""
+SCREENS = Path(__file__).parent.parent / "tests" / "screens"
+"""The queries the frontend sends, one file per screen; the tests pin their statement counts."""
+IDEA_PAGE = (SCREENS / "idea_page.graphql").read_text()
 
-PROFILE_PAGE = """
-query ProfilePage($id: ID!) {
-  profile(id: $id) {
-    displayName kind sector region bio
-    skills { direction level skill { slug name } }
-    ideas(first: 10) { totalCount nodes { id title status } }
-    memberships(first: 10) { nodes { role team { id name idea { id title } } } }
-  }
-}"""
+PROFILE_PAGE = (SCREENS / "profile_page.graphql").read_text()
 
-CONTEST_ROUND = """
-query ContestRound($id: ID!) {
-  contestRound(id: $id) {
-    name kind phase
-    submissions(first: 100) {
-      totalCount
-      nodes { id status awardEur team { id name members { role profile { id displayName } } } }
-    }
-  }
-}"""
+CONTEST_ROUND = (SCREENS / "contest_round.graphql").read_text()
 
 WARMUP = 20
 CURSOR_PAGES = 50
