@@ -9,8 +9,6 @@ from sqlalchemy import Executable, Row, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
@@ -31,7 +29,8 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """Owns the engine; loaders read through it with Core statements, writers use sessions."""
+    """Owns the engine. Requests read through a RequestReader; migrations, seeding, probes and
+    tests use the engine through SQLAlchemy."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -42,7 +41,6 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.statement_listeners: list[Callable[[str], None]] = []
         """Called with the SQL of each statement read straight on the driver (tests count them)."""
 
@@ -78,9 +76,6 @@ class Database:
 
     def request_reader(self) -> "RequestReader":
         return RequestReader(self)
-
-    def session(self) -> AsyncSession:
-        return self.sessions()
 
     async def ping(self) -> bool:
         try:
