@@ -1,7 +1,6 @@
 """Opaque global IDs ("Idea:42" in base64, as Relay servers do) and pagination cursors."""
 
 import base64
-import binascii
 
 from resolvers.errors import UserInputError
 
@@ -15,7 +14,7 @@ def _encode(prefix: str, key: int) -> str:
 def _decode(value: str) -> tuple[str, int] | None:
     try:
         prefix, _, key = base64.b64decode(value, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError and non-ASCII input alike
         return None
     if not prefix or not key.isdigit() or _encode(prefix, int(key)) != value:
         return None

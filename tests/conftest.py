@@ -4,7 +4,11 @@
 `database` is emptied before each test that writes its own rows."""
 
 import os
-from collections.abc import AsyncIterator
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,3 +133,42 @@ async def demo_client(demo_database: Database) -> AsyncIterator[GraphQLClient]:
 async def client(database: Database) -> AsyncIterator[GraphQLClient]:
     async with _client(database) as http:
         yield GraphQLClient(http, database)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`cip-graph serve` in its own process on a free port, with the demo data, on SQLite."""
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("server")
+    environment = {**os.environ, "CIP_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'cip.db'}"}
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=environment,
+        cwd=Path(__file__).parent.parent,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"cip-graph serve did not become ready:\n{(folder / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

@@ -58,7 +58,7 @@ async def test_nested_page_size_is_checked_too(demo_client: GraphQLClient):
     assert error["path"] == ["skills", "nodes", 0, "profiles"]
 
 
-@pytest.mark.parametrize("bad_id", ["not-an-id", "", "SWRlYTp4", "Zm9vOjE=", "SWRlYTox\n"])
+@pytest.mark.parametrize("bad_id", ["not-an-id", "", "SWRlYTp4", "Zm9vOjE=", "SWRlYTox\n", "\u0080", "Idée"])
 async def test_malformed_global_id_is_named(demo_client: GraphQLClient, bad_id: str):
     body = await demo_client.post("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
 
