@@ -1,5 +1,6 @@
 """The Starlette application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,15 @@ logger = logging.getLogger("cip_graph")
 class GraphQLEndpoint(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         return build_context(request.app.state.database, request)
+
+
+def tune_garbage_collector() -> None:
+    """A response builds thousands of short-lived objects, so the default thresholds run full
+    collections that walk the whole heap every few requests (the p99 spikes). Moving what start-up
+    built out of the collector's sight and collecting young objects less often halves them."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 async def healthz(_: Request) -> Response:
@@ -52,6 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if settings.demo_data:
                 await load_demo_data_if_empty(owned)
             app.state.database = owned
+            tune_garbage_collector()
             yield
         finally:
             await owned.dispose()

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import func, select
 
 from app.demo import DemoSize, load_demo_data
-from app.main import create_app
+from app.main import create_app, tune_garbage_collector
 from app.settings import Settings
 from models import Profile
 from models.db import Database
@@ -109,6 +109,7 @@ def verdict(met: bool) -> str:
 async def run(args: argparse.Namespace, database: Database) -> None:
     await prepare(database, DemoSize(profiles=args.profiles, ideas=args.ideas, teams=args.teams))
     app = create_app(Settings(env="test", demo_data=False), database=database)
+    tune_garbage_collector()  # as `serve` does once it has started
     rng = random.Random(2026)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
         bench = Bench(http, database)
