@@ -5,6 +5,8 @@ import base64
 from resolvers.errors import UserInputError
 
 CURSOR_PREFIX = "cursor"
+MAX_KEY = 2**31 - 1
+"""Keys are PostgreSQL integers; a larger number can name nothing and would overflow the driver."""
 
 
 def _encode(prefix: str, key: int) -> str:
@@ -16,7 +18,7 @@ def _decode(value: str) -> tuple[str, int] | None:
         prefix, _, key = base64.b64decode(value, validate=True).decode().partition(":")
     except ValueError:  # binascii.Error, UnicodeDecodeError and non-ASCII input alike
         return None
-    if not prefix or not key.isdigit() or _encode(prefix, int(key)) != value:
+    if not prefix or not key.isdigit() or _encode(prefix, int(key)) != value or int(key) > MAX_KEY:
         return None
     return prefix, int(key)
 

@@ -1,11 +1,12 @@
 """The assembled CIP schema: one root query built from each concept's part."""
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
 from schema.connection import ReleaseReader
 from schema.contest import ContestQuery
 from schema.errors import ErrorPolicy
+from schema.hygiene import NoNulInLiterals, NoNulInVariables
 from schema.idea import IdeaQuery
 from schema.node import NodeQuery
 from schema.profile import ProfileQuery
@@ -25,7 +26,9 @@ schema = strawberry.Schema(
     query=Query,
     extensions=[
         lambda: ParserCache(maxsize=512),
+        lambda: AddValidationRules([NoNulInLiterals]),
         lambda: ValidationCache(maxsize=512),
+        NoNulInVariables,
         ErrorPolicy,
         ReleaseReader,
     ],

@@ -3,6 +3,7 @@
 `demo_database` holds the demo data set, loaded once per backend and only read.
 `database` is emptied before each test that writes its own rows."""
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -142,11 +143,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`cip-graph serve` in its own process on a free port, with the demo data, on SQLite."""
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`cip-graph serve` in its own process on a free port: it migrates and loads the demo data."""
     port = _free_port()
     folder = tmp_path_factory.mktemp("server")
-    environment = {**os.environ, "CIP_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'cip.db'}"}
+    name = f"cip_test_server_{os.getpid()}"
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'cip.db'}"
+    else:
+        asyncio.run(_on_server(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+        url = POSTGRESQL_URL.rsplit("/", 1)[0] + f"/{name}"
+    environment = {**os.environ, "CIP_DATABASE_URL": url}
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port)],
@@ -172,3 +179,5 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+        if backend == "postgresql":
+            asyncio.run(_on_server(f'DROP DATABASE IF EXISTS "{name}"'))

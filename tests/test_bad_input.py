@@ -6,7 +6,7 @@ import logging
 import pytest
 from graphql import GraphQLError
 
-from resolvers.ids import to_global_id
+from resolvers.ids import to_cursor, to_global_id
 from schema.errors import MASKED_MESSAGE, present
 from tests.conftest import GraphQLClient
 
@@ -58,7 +58,10 @@ async def test_nested_page_size_is_checked_too(demo_client: GraphQLClient):
     assert error["path"] == ["skills", "nodes", 0, "profiles"]
 
 
-@pytest.mark.parametrize("bad_id", ["not-an-id", "", "SWRlYTp4", "Zm9vOjE=", "SWRlYTox\n", "\u0080", "Idée"])
+@pytest.mark.parametrize(
+    "bad_id",
+    ["not-an-id", "", "SWRlYTp4", "Zm9vOjE=", "SWRlYTox\n", "\u0080", "Idée", to_global_id("Idea", 2**31)],
+)
 async def test_malformed_global_id_is_named(demo_client: GraphQLClient, bad_id: str):
     body = await demo_client.post("query($id: ID!) { node(id: $id) { id } }", {"id": bad_id})
 
@@ -140,3 +143,31 @@ def test_unexpected_errors_are_masked_and_logged_with_an_id(caplog: pytest.LogCa
     assert shown.extensions["code"] == "INTERNAL_SERVER_ERROR"
     assert error_id in caplog.text
     assert "secret detail" in caplog.text
+
+
+async def test_nul_character_in_a_variable_is_named(demo_client: GraphQLClient):
+    body = await demo_client.post(
+        "query($s: String) { ideas(filter: {search: $s}) { totalCount } }", {"s": "Verwaltung\x00"}
+    )
+
+    assert body["data"] is None
+    assert _only_error(body) == {
+        "message": "Variable '$s' contains the NUL character (\\u0000), which text cannot hold.",
+        "extensions": {"code": "BAD_USER_INPUT", "variable": "s"},
+    }
+
+
+async def test_nul_character_in_a_literal_is_refused(demo_client: GraphQLClient):
+    body = await demo_client.post('{ skill(slug: "nlp\\u0000") { id } }')
+
+    error = _only_error(body)
+    assert error["message"] == "String values cannot contain the NUL character (\\u0000)."
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+async def test_cursor_beyond_any_key_is_named(demo_client: GraphQLClient):
+    body = await demo_client.post(
+        "query($after: String) { ideas(after: $after) { totalCount } }", {"after": to_cursor(2**31)}
+    )
+
+    assert _only_error(body)["extensions"] == {"code": "BAD_USER_INPUT", "argument": "after"}
