@@ -55,6 +55,10 @@ class Loaders:
         return topic.topic_by_id(self._reader)
 
     @cached_property
+    def topic_by_slug(self) -> DataLoader[str, Row | None]:
+        return topic.topic_by_slug(self._reader)
+
+    @cached_property
     def topics_by_idea_id(self) -> DataLoader[int, list[Row]]:
         return topic.topics_by_idea_id(self._reader)
 

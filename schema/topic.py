@@ -53,3 +53,10 @@ class TopicQuery:
     @strawberry.field(description="All fields of action, by name.")
     async def topics(self, info: Info) -> list[Topic]:
         return [Topic.from_row(row) for row in await all_topics(info.context.reader)]
+
+    @strawberry.field(description="One field of action by its slug; null when there is none.")
+    async def topic(
+        self, info: Info, slug: Annotated[str, described("The topic's slug, e.g. `health`.")]
+    ) -> Topic | None:
+        row = await info.context.loaders.topic_by_slug.load(slug)
+        return None if row is None else Topic.from_row(row)

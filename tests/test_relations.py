@@ -84,3 +84,16 @@ async def test_invites_between_profiles(demo_client: GraphQLClient):
             assert invite["status"] == "PENDING"
             assert invite["recipient"]["id"] == profile["id"]
     assert sent > 0
+
+
+async def test_topic_and_skill_by_slug(demo_client: GraphQLClient):
+    data = await demo_client.data(
+        '{ topic(slug: "health") { slug name } skill(slug: "nlp") { slug }'
+        ' missing: topic(slug: "nope") { id } }'
+    )
+
+    assert data == {
+        "topic": {"slug": "health", "name": "Gesundheit"},
+        "skill": {"slug": "nlp"},
+        "missing": None,
+    }
