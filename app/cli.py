@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -29,10 +30,14 @@ async def _seed(settings: Settings, size: DemoSize, seed: int) -> None:
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
+    """The service's own loggers (masked errors with their ids) write beside uvicorn's."""
     import uvicorn
 
     from app.main import create_app
 
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
 
 

@@ -1,7 +1,6 @@
 """The Starlette application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,8 +17,6 @@ from app.settings import Settings
 from models.db import Database
 from models.migrate import migrate
 from schema import schema
-
-logger = logging.getLogger("cip_graph")
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
