@@ -57,6 +57,8 @@ class Compiled:
     parameters: tuple[tuple[str, Processor, Any], ...]
     row: Callable[[Iterable[Any]], Any]
     results: tuple[Processor, ...]
+    processed: bool
+    """Whether any column needs converting (enums, SQLite timestamps), decided once."""
     json_arrays: bool
 
     def arguments(self, values: Mapping[str, Any]) -> list[Any]:
@@ -73,7 +75,7 @@ class Compiled:
 
     def rows(self, records: Iterable[Sequence[Any]]) -> list[Any]:
         make, results = self.row, self.results
-        if not any(results):
+        if not self.processed:
             return [make(record) for record in records]
         return [
             make(
@@ -104,6 +106,9 @@ class Query:
         assert isinstance(compiled, SQLCompiler)
         names = compiled.positiontup or []
         columns = list(self.statement.selected_columns)
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        )
         return Compiled(
             sql=str(compiled),
             parameters=tuple(
@@ -115,8 +120,7 @@ class Query:
                 for name in names
             ),
             row=namedtuple("Row", [str(column.key) for column in columns], rename=True)._make,  # type: ignore[attr-defined]
-            results=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-            ),
+            results=results,
+            processed=any(results),
             json_arrays=dialect.name == "sqlite",
         )

@@ -8,9 +8,6 @@ from sqlmodel import Field, SQLModel
 from models.columns import enum_field, foreign_key_field, text_field, timestamp_field
 from models.enums import TeamRole
 
-TEAM_MIN_SIZE = 2
-TEAM_MAX_SIZE = 4
-
 
 class Team(SQLModel, table=True):
     __tablename__ = "team"

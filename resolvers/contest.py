@@ -1,10 +1,10 @@
 """Contest and funding rounds: listing, and the phase a round is in."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, DateTime, and_, bindparam, or_, select
 from sqlmodel import col
 
 from loaders.contest import ROUND_COLUMNS
@@ -26,7 +26,7 @@ def phase_of(opens_at: datetime, closes_at: datetime, now: datetime) -> RoundPha
 
 def _in_phase(phase: RoundPhase) -> ColumnElement[bool]:
     opens, closes = col(ContestRound.opens_at), col(ContestRound.closes_at)
-    now = bindparam("now", type_=ContestRound.__table__.c.opens_at.type)  # type: ignore[attr-defined]
+    now = bindparam("now", type_=DateTime(timezone=True))
     if phase is RoundPhase.UPCOMING:
         return opens > now
     if phase is RoundPhase.OPEN:
@@ -54,8 +54,9 @@ async def rounds_page(
     kinds: Sequence[RoundKind] = (),
     years: Sequence[int] = (),
     phases: Sequence[RoundPhase] = (),
-    now: datetime | None = None,
+    now: datetime,
 ) -> Page:
+    """Rounds matching every given filter; `now` decides which phase each round is in."""
     query = _rounds(bool(kinds), bool(years), frozenset(phases))
     return await fetch_page(
         reader,
@@ -63,5 +64,5 @@ async def rounds_page(
         request,
         kinds=[kind.value for kind in kinds],
         years=list(years),
-        now=now or datetime.now(UTC),
+        now=now,
     )
