@@ -6,11 +6,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from app.auth import AuthenticationMiddleware, TokenVerifier
 from app.context import Context, build_context
 from app.demo import load_demo_data_if_empty
 from app.settings import Settings
@@ -20,8 +22,13 @@ from schema import schema
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, **options: Any) -> None:
+        super().__init__(schema, **options)
+        self.settings = settings
+
     async def get_context(self, request: Any, response: Any) -> Context:
-        return build_context(request.app.state.database, request)
+        identity = getattr(request.state, "identity", None)
+        return await build_context(request.app.state.database, self.settings, identity, request)
 
 
 def tune_garbage_collector() -> None:
@@ -64,7 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         finally:
             await owned.dispose()
 
-    graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if settings.serve_graphiql else None)
+    graphql = GraphQLEndpoint(settings, graphql_ide="graphiql" if settings.serve_graphiql else None)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -72,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(AuthenticationMiddleware, verifier=TokenVerifier.from_settings(settings))],
     )
     if database is not None:
         app.state.database = database

@@ -1,8 +1,12 @@
 """Settings from `CIP_*` environment variables; the defaults run the embedded demo."""
 
-from typing import Literal
+from typing import Literal, Self
 
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WELL_KNOWN_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test", "password"})
+MIN_PRODUCTION_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -18,6 +22,36 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    jwt_secret: SecretStr | None = None
+    """The HS256 key shared with the Civic Coding portal, which signs members in."""
+    jwt_public_key: str | None = None
+    """The portal's PEM public key, for RS256 or ES256 tokens; takes precedence over the secret."""
+    jwt_issuer: str | None = None
+    """When set, a token's `iss` must equal it."""
+    jwt_audience: str | None = None
+    """When set, a token's `aud` must contain it."""
+    invites_per_hour: int = 30
+    """How many invitations one member may send within an hour."""
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        """Without a key no sign-in can be verified, so production would serve members as strangers."""
+        if self.env != "production":
+            return self
+        if self.jwt_secret is None and self.jwt_public_key is None:
+            raise ValueError(
+                "CIP_ENV=production needs CIP_JWT_PUBLIC_KEY or CIP_JWT_SECRET to verify the portal's "
+                "sign-in tokens; refusing to start without one"
+            )
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else None
+        if secret is not None and (
+            secret.lower() in WELL_KNOWN_SECRETS or len(secret) < MIN_PRODUCTION_SECRET_LENGTH
+        ):
+            raise ValueError(
+                f"CIP_JWT_SECRET is a well-known or short secret; production needs at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} random characters"
+            )
+        return self
 
     @property
     def serve_graphiql(self) -> bool:

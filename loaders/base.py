@@ -20,23 +20,23 @@ def keyed(statement: AnySelect, key: Any, *order: Any) -> Query:
     return Query(statement.add_columns(key.label("batch_key")).where(in_array(key, "keys")).order_by(*order))
 
 
-def row_by_key_loader(reader: RequestReader, query: Query) -> DataLoader[Any, Row | None]:
-    """One row per key, None for keys that match nothing."""
+def row_by_key_loader(reader: RequestReader, query: Query, **parameters: Any) -> DataLoader[Any, Row | None]:
+    """One row per key, None for keys that match nothing (or that the viewer may not see)."""
 
     async def load(keys: Sequence[Any]) -> list[Row | None]:
-        rows = await reader.fetch_all(query, keys=list(keys))
+        rows = await reader.fetch_all(query, keys=list(keys), **parameters)
         found = {row.batch_key: row for row in rows}
         return [found.get(key) for key in keys]
 
     return DataLoader(load)
 
 
-def rows_by_key_loader(reader: RequestReader, query: Query) -> DataLoader[Any, list[Row]]:
+def rows_by_key_loader(reader: RequestReader, query: Query, **parameters: Any) -> DataLoader[Any, list[Row]]:
     """All rows per key in the query's order, [] for keys that match nothing."""
 
     async def load(keys: Sequence[Any]) -> list[list[Row]]:
         grouped: defaultdict[Any, list[Row]] = defaultdict(list)
-        for row in await reader.fetch_all(query, keys=list(keys)):
+        for row in await reader.fetch_all(query, keys=list(keys), **parameters):
             grouped[row.batch_key].append(row)
         return [grouped.get(key, []) for key in keys]
 

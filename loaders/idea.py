@@ -7,11 +7,14 @@ from aiodataloader import DataLoader
 from sqlalchemy import bindparam, select
 from sqlmodel import col
 
-from loaders.base import keyed, row_by_key_loader
+from loaders.base import keyed, row_by_key_loader, rows_by_key_loader
 from loaders.pagination import Page, PageRequest, ParentListQuery, page_by_parent_loader
-from models import Idea, IdeaSkill, IdeaTopic
+from models import Idea, IdeaReport, IdeaSkill, IdeaTopic
 from models.db import RequestReader
 from models.enums import IdeaStatus
+from models.query import Query
+from resolvers.policy import ideas_visible
+from resolvers.viewer import Reach, Viewer
 
 IDEA_COLUMNS = (
     col(Idea.id),
@@ -23,8 +26,9 @@ IDEA_COLUMNS = (
     col(Idea.created_at),
     col(Idea.updated_at),
     col(Idea.published_at),
+    col(Idea.hidden_at),
+    col(Idea.hidden_reason),
 )
-IDEA_BY_ID = keyed(select(*IDEA_COLUMNS), col(Idea.id))
 PARENTS: dict[str, tuple[Any, Any]] = {
     "owner": (None, col(Idea.owner_id)),
     "skill": (col(IdeaSkill.idea_id), col(IdeaSkill.skill_id)),
@@ -33,14 +37,19 @@ PARENTS: dict[str, tuple[Any, Any]] = {
 """Each parent of an idea list: the link table's idea column (if any), and the parent's key."""
 
 
-def idea_by_id(reader: RequestReader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, IDEA_BY_ID)
+@cache
+def _idea_by_id(reach: Reach) -> Query:
+    return keyed(select(*IDEA_COLUMNS).where(ideas_visible(reach)), col(Idea.id))
+
+
+def idea_by_id(reader: RequestReader, viewer: Viewer) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, _idea_by_id(viewer.reach), **viewer.parameters)
 
 
 @cache
-def _ideas_by(parent_name: str, one_status: bool) -> ParentListQuery:
+def _ideas_by(parent_name: str, one_status: bool, reach: Reach) -> ParentListQuery:
     link, parent = PARENTS[parent_name]
-    statement = select(*IDEA_COLUMNS)
+    statement = select(*IDEA_COLUMNS).where(ideas_visible(reach))
     if link is not None:
         statement = statement.join(link.table, link == col(Idea.id))
     if one_status:
@@ -49,24 +58,43 @@ def _ideas_by(parent_name: str, one_status: bool) -> ParentListQuery:
 
 
 def _ideas_loader(
-    reader: RequestReader, parent_name: str, request: PageRequest, status: IdeaStatus | None
+    reader: RequestReader, viewer: Viewer, parent_name: str, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return page_by_parent_loader(reader, _ideas_by(parent_name, status is not None), request, status=status)
+    query = _ideas_by(parent_name, status is not None, viewer.reach)
+    return page_by_parent_loader(reader, query, request, status=status, **viewer.parameters)
 
 
 def ideas_by_owner_id(
-    reader: RequestReader, request: PageRequest, status: IdeaStatus | None
+    reader: RequestReader, viewer: Viewer, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return _ideas_loader(reader, "owner", request, status)
+    return _ideas_loader(reader, viewer, "owner", request, status)
 
 
 def ideas_by_skill_id(
-    reader: RequestReader, request: PageRequest, status: IdeaStatus | None
+    reader: RequestReader, viewer: Viewer, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return _ideas_loader(reader, "skill", request, status)
+    return _ideas_loader(reader, viewer, "skill", request, status)
 
 
 def ideas_by_topic_id(
-    reader: RequestReader, request: PageRequest, status: IdeaStatus | None
+    reader: RequestReader, viewer: Viewer, request: PageRequest, status: IdeaStatus | None
 ) -> DataLoader[int, Page]:
-    return _ideas_loader(reader, "topic", request, status)
+    return _ideas_loader(reader, viewer, "topic", request, status)
+
+
+REPORTS_BY_IDEA_ID = keyed(
+    select(
+        col(IdeaReport.id),
+        col(IdeaReport.idea_id),
+        col(IdeaReport.reporter_id),
+        col(IdeaReport.reason),
+        col(IdeaReport.created_at),
+    ),
+    col(IdeaReport.idea_id),
+    col(IdeaReport.id),
+)
+
+
+def reports_by_idea_id(reader: RequestReader) -> DataLoader[int, list[Any]]:
+    """Moderators' view: every report of an idea, oldest first."""
+    return rows_by_key_loader(reader, REPORTS_BY_IDEA_ID)

@@ -12,6 +12,9 @@ from loaders.pagination import Page, PageRequest, ParentListQuery, page_by_paren
 from models import Invite
 from models.db import RequestReader
 from models.enums import InviteStatus
+from models.query import Query
+from resolvers.policy import invites_visible
+from resolvers.viewer import Reach, Viewer
 
 INVITE_COLUMNS = (
     col(Invite.id),
@@ -24,29 +27,40 @@ INVITE_COLUMNS = (
     col(Invite.created_at),
     col(Invite.responded_at),
 )
-INVITE_BY_ID = keyed(select(*INVITE_COLUMNS), col(Invite.id))
 PARENTS = {"sender": col(Invite.sender_id), "recipient": col(Invite.recipient_id)}
 
 
-def invite_by_id(reader: RequestReader) -> DataLoader[int, Any]:
-    return row_by_key_loader(reader, INVITE_BY_ID)
+@cache
+def _invite_by_id(reach: Reach) -> Query:
+    return keyed(select(*INVITE_COLUMNS).where(invites_visible(reach)), col(Invite.id))
+
+
+def invite_by_id(reader: RequestReader, viewer: Viewer) -> DataLoader[int, Any]:
+    return row_by_key_loader(reader, _invite_by_id(viewer.reach), **viewer.parameters)
 
 
 @cache
-def _invites_by(parent_name: str, one_status: bool) -> ParentListQuery:
-    statement = select(*INVITE_COLUMNS)
+def _invites_by(parent_name: str, one_status: bool, reach: Reach) -> ParentListQuery:
+    statement = select(*INVITE_COLUMNS).where(invites_visible(reach))
     if one_status:
         statement = statement.where(col(Invite.status) == bindparam("status"))
     return ParentListQuery(statement, PARENTS[parent_name], col(Invite.id))
 
 
-def invites_by_sender_id(
-    reader: RequestReader, request: PageRequest, status: InviteStatus | None
+def _invites_loader(
+    reader: RequestReader, viewer: Viewer, parent_name: str, request: PageRequest, status: InviteStatus | None
 ) -> DataLoader[int, Page]:
-    return page_by_parent_loader(reader, _invites_by("sender", status is not None), request, status=status)
+    query = _invites_by(parent_name, status is not None, viewer.reach)
+    return page_by_parent_loader(reader, query, request, status=status, **viewer.parameters)
+
+
+def invites_by_sender_id(
+    reader: RequestReader, viewer: Viewer, request: PageRequest, status: InviteStatus | None
+) -> DataLoader[int, Page]:
+    return _invites_loader(reader, viewer, "sender", request, status)
 
 
 def invites_by_recipient_id(
-    reader: RequestReader, request: PageRequest, status: InviteStatus | None
+    reader: RequestReader, viewer: Viewer, request: PageRequest, status: InviteStatus | None
 ) -> DataLoader[int, Page]:
-    return page_by_parent_loader(reader, _invites_by("recipient", status is not None), request, status=status)
+    return _invites_loader(reader, viewer, "recipient", request, status)

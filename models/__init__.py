@@ -10,8 +10,8 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from models.contest import ContestRound, Submission  # noqa: E402
-from models.idea import Idea, IdeaSkill, IdeaTopic  # noqa: E402
+from models.contest import AwardInstalment, ContestRound, Submission  # noqa: E402
+from models.idea import Idea, IdeaReport, IdeaSkill, IdeaTopic  # noqa: E402
 from models.invite import Invite  # noqa: E402
 from models.profile import Profile  # noqa: E402
 from models.progress import ProgressUpdate  # noqa: E402
@@ -22,8 +22,10 @@ from models.topic import Topic  # noqa: E402
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AwardInstalment",
     "ContestRound",
     "Idea",
+    "IdeaReport",
     "IdeaSkill",
     "IdeaTopic",
     "Invite",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from models.columns import enum_field, foreign_key_field, text_field, timestamp_field
@@ -36,6 +36,8 @@ class ContestRound(SQLModel, table=True):
     opens_at: datetime = timestamp_field(server_default=False)
     closes_at: datetime = timestamp_field(server_default=False)
     max_award_eur: int = Field(nullable=False)
+    cross_sector_required: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """Teams must span at least two sectors to enter, as CIP's idea contest asks."""
 
 
 class Submission(SQLModel, table=True):
@@ -57,3 +59,20 @@ class Submission(SQLModel, table=True):
     award_eur: int | None = Field(default=None, nullable=True)
     submitted_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
+
+
+class AwardInstalment(SQLModel, table=True):
+    """Part of an award, released once its condition (an interim presentation, say) is recorded as met."""
+
+    __tablename__ = "award_instalment"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "position", name="one_instalment_per_position"),
+        CheckConstraint("amount_eur > 0", name="amount_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = foreign_key_field("submission.id", index=False)
+    position: int = Field(nullable=False)
+    amount_eur: int = Field(nullable=False)
+    condition: str = text_field(500)
+    released_at: datetime | None = timestamp_field(nullable=True, server_default=False)

@@ -1,8 +1,8 @@
 """The database handle: one async engine per process; SQLite by default, PostgreSQL in production."""
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from sqlalchemy import Executable, Row, event, text
@@ -73,6 +73,15 @@ class Database:
     async def fetch_scalar(self, statement: Executable) -> Any:
         async with self.engine.connect() as connection:
             return (await connection.execute(statement)).scalar()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction, committed when the block ends and rolled back when it raises.
+        SQLite takes its write lock at the start, so two writers never deadlock upgrading a read."""
+        async with self.engine.begin() as connection:
+            if self.dialect == "sqlite":
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
 
     def request_reader(self) -> "RequestReader":
         return RequestReader(self)

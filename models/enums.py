@@ -112,3 +112,7 @@ IDEA_CONTEST_MAX_AWARD_EUR = 20_000
 FUNDING_ROUND_MAX_AWARD_EUR = 500_000
 TITLE_MAX_LENGTH = 120
 TEASER_MAX_LENGTH = 280
+REASON_MAX_LENGTH = 2_000
+MESSAGE_MAX_LENGTH = 2_000
+LONG_TEXT_MAX_LENGTH = 20_000
+"""Descriptions, bios, drafts and log entries; longer input is refused, never truncated."""

@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import enum_field, foreign_key_field, text_field, timestamp_field
-from models.enums import TEASER_MAX_LENGTH, TITLE_MAX_LENGTH, IdeaStatus
+from models.enums import REASON_MAX_LENGTH, TEASER_MAX_LENGTH, TITLE_MAX_LENGTH, IdeaStatus
 
 
 class Idea(SQLModel, table=True):
@@ -27,6 +27,9 @@ class Idea(SQLModel, table=True):
     created_at: datetime = timestamp_field()
     updated_at: datetime = timestamp_field()
     published_at: datetime | None = timestamp_field(nullable=True, server_default=False)
+    hidden_at: datetime | None = timestamp_field(nullable=True, server_default=False)
+    """Set when a moderator hid the idea; only its owner, its team and admins still see it."""
+    hidden_reason: str | None = text_field(REASON_MAX_LENGTH, nullable=True)
 
 
 class IdeaTopic(SQLModel, table=True):
@@ -43,3 +46,16 @@ class IdeaSkill(SQLModel, table=True):
 
     idea_id: int = foreign_key_field("idea.id", primary_key=True)
     skill_id: int = foreign_key_field("skill.id", primary_key=True, index=True)
+
+
+class IdeaReport(SQLModel, table=True):
+    """A member's report of an idea to the moderators; one per member and idea."""
+
+    __tablename__ = "idea_report"
+    __table_args__ = (UniqueConstraint("idea_id", "reporter_id", name="one_report_per_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = foreign_key_field("idea.id", index=False)
+    reporter_id: int = foreign_key_field("profile.id")
+    reason: str = text_field(REASON_MAX_LENGTH)
+    created_at: datetime = timestamp_field()

@@ -37,6 +37,7 @@ class Membership(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = foreign_key_field("team.id", index=False)
-    profile_id: int = foreign_key_field("profile.id")
+    profile_id: int | None = foreign_key_field("profile.id", nullable=True)
+    """Null for a former member who deleted their profile while the team had a submission."""
     role: TeamRole = enum_field(TeamRole)
     joined_at: datetime = timestamp_field()

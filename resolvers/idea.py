@@ -12,14 +12,16 @@ from models import Idea, IdeaSkill, IdeaTopic, Skill, Topic
 from models.db import RequestReader
 from models.enums import IdeaStatus
 from models.query import in_array
+from resolvers.policy import ideas_visible
 from resolvers.search import IdeaMatches, search_argument
+from resolvers.viewer import Reach, Viewer
 
 
 @cache
-def _ideas(statuses: int, topics: bool, skills: bool, owner: bool, search: bool) -> ListQuery:
+def _ideas(statuses: int, topics: bool, skills: bool, owner: bool, search: bool, reach: Reach) -> ListQuery:
     """The list's SQL for one combination of filters, built once. One status is an equality, so
     SQLite walks the (status, id) index in order instead of sorting every match."""
-    statement = select(*IDEA_COLUMNS)
+    statement = select(*IDEA_COLUMNS).where(ideas_visible(reach))
     if statuses == 1:
         statement = statement.where(col(Idea.status) == bindparam("status"))
     elif statuses:
@@ -39,6 +41,7 @@ def _ideas(statuses: int, topics: bool, skills: bool, owner: bool, search: bool)
 
 async def ideas_page(
     reader: RequestReader,
+    viewer: Viewer,
     request: PageRequest,
     *,
     statuses: Sequence[IdeaStatus] = (),
@@ -47,9 +50,14 @@ async def ideas_page(
     owner_id: int | None = None,
     search: str | None = None,
 ) -> Page:
-    """Ideas matching every given filter; within a list filter, any value matches."""
+    """Ideas the viewer may see matching every given filter; within a list filter, any value matches."""
     query = _ideas(
-        min(len(statuses), 2), bool(topic_slugs), bool(skill_slugs), owner_id is not None, search is not None
+        min(len(statuses), 2),
+        bool(topic_slugs),
+        bool(skill_slugs),
+        owner_id is not None,
+        search is not None,
+        viewer.reach,
     )
     return await fetch_page(
         reader,
@@ -61,4 +69,5 @@ async def ideas_page(
         skills=list(skill_slugs),
         owner=owner_id,
         search=None if search is None else search_argument(reader.dialect, search),
+        **viewer.parameters,
     )

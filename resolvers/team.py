@@ -1,5 +1,7 @@
 """Listing teams."""
 
+from functools import cache
+
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -7,9 +9,15 @@ from loaders.pagination import ListQuery, Page, PageRequest, fetch_page
 from loaders.team import TEAM_COLUMNS
 from models import Team
 from models.db import RequestReader
+from resolvers.policy import teams_visible
+from resolvers.viewer import Reach, Viewer
 
-TEAMS = ListQuery(select(*TEAM_COLUMNS), col(Team.id))
+
+@cache
+def _teams(reach: Reach) -> ListQuery:
+    return ListQuery(select(*TEAM_COLUMNS).where(teams_visible(reach)), col(Team.id))
 
 
-async def teams_page(reader: RequestReader, request: PageRequest) -> Page:
-    return await fetch_page(reader, TEAMS, request)
+async def teams_page(reader: RequestReader, viewer: Viewer, request: PageRequest) -> Page:
+    """The teams the viewer may see."""
+    return await fetch_page(reader, _teams(viewer.reach), request, **viewer.parameters)

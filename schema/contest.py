@@ -11,7 +11,7 @@ from resolvers.node import row_of_type
 from resolvers.pagination import page_request
 from schema import team as team_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
-from schema.base import Connection, Info, Node, utc
+from schema.base import Connection, Info, Node, utc, utc_or_none
 from schema.enums import RoundKind, RoundPhase, SubmissionStatus
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ class ContestRound(Node):
         description="The highest award in whole euros: up to 20,000 for idea contests, "
         "500,000 per joint project for funding rounds."
     )
+    cross_sector_required: bool = strawberry.field(
+        description="Whether entering teams must span at least two sectors, as the idea contest asks."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -44,13 +47,17 @@ class ContestRound(Node):
             opens_at=utc(row.opens_at),
             closes_at=utc(row.closes_at),
             max_award_eur=row.max_award_eur,
+            cross_sector_required=row.cross_sector_required,
         )
 
     @strawberry.field(description="UPCOMING, OPEN or CLOSED, derived from the dates right now.")
     def phase(self, info: Info) -> RoundPhase:
         return phase_of(self.opens_at, self.closes_at, info.context.now)
 
-    @strawberry.field(description="The submissions to this round, in the order received.")
+    @strawberry.field(
+        description="The submissions to this round the viewer may see (their own team's; the jury "
+        "and admins see all), in the order received."
+    )
     async def submissions(
         self,
         info: Info,
@@ -97,6 +104,30 @@ class Submission(Node):
     @strawberry.field(description="The round entered.")
     async def round(self, info: Info) -> ContestRound:
         return ContestRound.from_row(await info.context.loaders.round_by_id.load(self.round_id))
+
+    @strawberry.field(description="How an award is paid: its instalments in order; empty unless AWARDED.")
+    async def instalments(self, info: Info) -> list["AwardInstalment"]:
+        rows = await info.context.loaders.instalments_by_submission_id.load(self.pk)
+        return [AwardInstalment.from_row(row) for row in rows]
+
+
+@strawberry.type(description="Part of an award, released once its condition is recorded as met.")
+class AwardInstalment:
+    position: int = strawberry.field(description="1 for the first instalment, and so on.")
+    amount_eur: int = strawberry.field(description="The amount in whole euros.")
+    condition: str = strawberry.field(description="What must happen first, e.g. the interim presentation.")
+    released_at: datetime | None = strawberry.field(
+        description="When the condition was recorded as met and the money released; null until then."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(
+            position=row.position,
+            amount_eur=row.amount_eur,
+            condition=row.condition,
+            released_at=utc_or_none(row.released_at),
+        )
 
 
 @strawberry.input(description="Narrows a list of rounds; every given field must match.")

@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import UserInputError
+from resolvers.policy import AccessDenied
 
 logger = logging.getLogger("cip_graph.errors")
 MASKED_MESSAGE = "Internal server error"
@@ -21,6 +22,9 @@ def present(error: GraphQLError) -> GraphQLError:
         return error
     if isinstance(original, UserInputError):
         extensions = {"code": original.code, "argument": original.argument}
+        message = str(original)
+    elif isinstance(original, AccessDenied):
+        extensions = {"code": original.code}
         message = str(original)
     else:
         error_id = uuid.uuid4().hex

@@ -17,6 +17,7 @@ from schema import topic as topic_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
 from schema.base import Connection, Info, Node, utc, utc_or_none
 from schema.enums import IdeaStatus
+from schema.permissions import Admin, SignedIn, guard
 
 if TYPE_CHECKING:
     from schema.profile import Profile
@@ -31,12 +32,18 @@ class Idea(Node):
     owner_id: strawberry.Private[int]
     title: str = strawberry.field(description="The title, at most 120 characters.")
     teaser: str = strawberry.field(description="The part the public sees, at most 280 characters.")
-    description: str = strawberry.field(description="The full description for members.")
+    description: str | None = strawberry.field(
+        description="The full description; signed-in members only.", extensions=guard(SignedIn)
+    )
     status: IdeaStatus = strawberry.field(description="Draft, published or archived.")
     created_at: datetime = strawberry.field(description="When the idea was created.")
     updated_at: datetime = strawberry.field(description="When the idea last changed.")
     published_at: datetime | None = strawberry.field(
         description="When the idea was first published; null for drafts."
+    )
+    hidden_reason: str | None = strawberry.field(
+        description="Why moderators hid the idea; null unless hidden. A hidden idea is seen only by "
+        "its owner, its team and admins."
     )
 
     @classmethod
@@ -52,6 +59,7 @@ class Idea(Node):
             created_at=utc(row.created_at),
             updated_at=utc(row.updated_at),
             published_at=utc_or_none(row.published_at),
+            hidden_reason=row.hidden_reason if row.hidden_at is not None else None,
         )
 
     @strawberry.field(description="The profile that owns the idea.")
@@ -68,10 +76,36 @@ class Idea(Node):
         rows = await info.context.loaders.skills_by_idea_id.load(self.pk)
         return [skill_types.Skill.from_row(row) for row in rows]
 
-    @strawberry.field(description="The team carrying the idea; null until one forms.")
+    @strawberry.field(
+        description="The team carrying the idea; null until one forms. Signed-in members only.",
+        extensions=guard(SignedIn),
+    )
     async def team(self, info: Info) -> Annotated["Team", strawberry.lazy("schema.team")] | None:
         row = await info.context.loaders.team_by_idea_id.load(self.pk)
         return None if row is None else team_types.Team.from_row(row)
+
+    @strawberry.field(
+        description="Members' reports of this idea, oldest first; admins only.", extensions=guard(Admin)
+    )
+    async def reports(self, info: Info) -> list["IdeaReport"] | None:
+        return [
+            IdeaReport.from_row(row) for row in await info.context.loaders.reports_by_idea_id.load(self.pk)
+        ]
+
+
+@strawberry.type(description="A member's report of an idea to the moderators.")
+class IdeaReport:
+    reporter_id: strawberry.Private[int]
+    reason: str = strawberry.field(description="What the member found wrong.")
+    created_at: datetime = strawberry.field(description="When the report was made.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        return cls(reporter_id=row.reporter_id, reason=row.reason, created_at=utc(row.created_at))
+
+    @strawberry.field(description="Who reported the idea.")
+    async def reporter(self, info: Info) -> Annotated["Profile", strawberry.lazy("schema.profile")]:
+        return profile_types.Profile.from_row(await info.context.loaders.profile_by_id.load(self.reporter_id))
 
 
 @strawberry.enum(description="The order of an idea list.")
@@ -117,6 +151,7 @@ class IdeaQuery:
         given = filter or IdeaFilter()
         page = await ideas_page(
             info.context.reader,
+            info.context.viewer,
             request,
             statuses=given.status or (),
             topic_slugs=given.topics or (),

@@ -24,6 +24,7 @@ from schema.enums import (
     SkillDirection,
     SkillLevel,
 )
+from schema.permissions import OwnProfile, SignedIn, guard
 
 if TYPE_CHECKING:
     from schema.idea import Idea
@@ -42,11 +43,16 @@ class Profile(Node):
     )
     sector: Sector = strawberry.field(description="The part of society the profile belongs to.")
     region: Region | None = strawberry.field(description="The federal state it works in.")
-    bio: str | None = strawberry.field(description="Who they are, in their own words.")
-    ai_interests: str | None = strawberry.field(
-        description="What they would like to do with AI for the public good."
+    bio: str | None = strawberry.field(
+        description="Who they are, in their own words; signed-in members only.", extensions=guard(SignedIn)
     )
-    prior_experience: str | None = strawberry.field(description="Projects and experience they bring.")
+    ai_interests: str | None = strawberry.field(
+        description="What they would like to do with AI for the public good; signed-in members only.",
+        extensions=guard(SignedIn),
+    )
+    prior_experience: str | None = strawberry.field(
+        description="Projects and experience they bring; signed-in members only.", extensions=guard(SignedIn)
+    )
     created_at: datetime = strawberry.field(description="When the profile was created.")
     updated_at: datetime = strawberry.field(description="When the profile last changed.")
 
@@ -96,7 +102,11 @@ class Profile(Node):
         page = await info.context.loaders.ideas_by_owner_id(request, status).load(self.pk)
         return Connection.of(page, idea_types.Idea.from_row)
 
-    @strawberry.field(description="The teams this profile belongs to, in the order joined.")
+    @strawberry.field(
+        description="The teams this profile belongs to that the viewer may see, in the order joined; "
+        "signed-in members only.",
+        extensions=guard(SignedIn),
+    )
     async def memberships(
         self,
         info: Info,
@@ -104,12 +114,15 @@ class Profile(Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Annotated["Membership", strawberry.lazy("schema.team")]]:
+    ) -> Connection[Annotated["Membership", strawberry.lazy("schema.team")]] | None:
         request = page_request(first, after, last, before)
         page = await info.context.loaders.memberships_by_profile_id(request).load(self.pk)
         return Connection.of(page, team_types.Membership.from_row)
 
-    @strawberry.field(description="Invitations this profile sent, newest first.")
+    @strawberry.field(
+        description="Invitations this profile sent, newest first; its own member only.",
+        extensions=guard(OwnProfile),
+    )
     async def invites_sent(
         self,
         info: Info,
@@ -118,12 +131,15 @@ class Profile(Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]]:
+    ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]] | None:
         request = page_request(first, after, last, before, descending=True)
         page = await info.context.loaders.invites_by_sender_id(request, status).load(self.pk)
         return Connection.of(page, invite_types.Invite.from_row)
 
-    @strawberry.field(description="Invitations this profile received, newest first.")
+    @strawberry.field(
+        description="Invitations this profile received, newest first; its own member only.",
+        extensions=guard(OwnProfile),
+    )
     async def invites_received(
         self,
         info: Info,
@@ -132,7 +148,7 @@ class Profile(Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]]:
+    ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]] | None:
         request = page_request(first, after, last, before, descending=True)
         page = await info.context.loaders.invites_by_recipient_id(request, status).load(self.pk)
         return Connection.of(page, invite_types.Invite.from_row)

@@ -16,6 +16,7 @@ from schema import progress as progress_types
 from schema.arguments import After, Before, First, Last, ObjectId
 from schema.base import Connection, Info, Node, utc
 from schema.enums import TeamRole
+from schema.permissions import SignedIn, TeamMember, guard
 
 if TYPE_CHECKING:
     from schema.contest import Submission
@@ -41,23 +42,27 @@ class Team(Node):
             created_at=utc(row.created_at),
         )
 
-    @strawberry.field(description="The idea the team carries.")
-    async def idea(self, info: Info) -> Annotated["Idea", strawberry.lazy("schema.idea")]:
-        return idea_types.Idea.from_row(await info.context.loaders.idea_by_id.load(self.idea_id))
+    @strawberry.field(description="The idea the team carries; null when the viewer may not see it.")
+    async def idea(self, info: Info) -> Annotated["Idea", strawberry.lazy("schema.idea")] | None:
+        row = await info.context.loaders.idea_by_id.load(self.idea_id)
+        return None if row is None else idea_types.Idea.from_row(row)
 
     @strawberry.field(description="Who is in the team, the lead first.")
     async def members(self, info: Info) -> list["Membership"]:
         rows = await info.context.loaders.memberships_by_team_id.load(self.pk)
         return [Membership.from_row(row) for row in rows]
 
-    @strawberry.field(description="The team's entries to contest and funding rounds.")
+    @strawberry.field(description="The team's entries to contest and funding rounds that the viewer may see.")
     async def submissions(
         self, info: Info
     ) -> list[Annotated["Submission", strawberry.lazy("schema.contest")]]:
         rows = await info.context.loaders.submissions_by_team_id.load(self.pk)
         return [contest_types.Submission.from_row(row) for row in rows]
 
-    @strawberry.field(description="The team's project log, newest first.")
+    @strawberry.field(
+        description="The team's project log, newest first; the team's members only.",
+        extensions=guard(TeamMember),
+    )
     async def progress(
         self,
         info: Info,
@@ -65,7 +70,7 @@ class Team(Node):
         after: After = None,
         last: Last = None,
         before: Before = None,
-    ) -> Connection[Annotated["ProgressUpdate", strawberry.lazy("schema.progress")]]:
+    ) -> Connection[Annotated["ProgressUpdate", strawberry.lazy("schema.progress")]] | None:
         request = page_request(first, after, last, before, descending=True)
         page = await info.context.loaders.progress_by_team_id(request).load(self.pk)
         return Connection.of(page, progress_types.ProgressUpdate.from_row)
@@ -75,7 +80,7 @@ class Team(Node):
 class Membership(Node):
     pk: strawberry.Private[int]
     team_id: strawberry.Private[int]
-    profile_id: strawberry.Private[int]
+    profile_id: strawberry.Private[int | None]
     role: TeamRole = strawberry.field(description="LEAD or MEMBER.")
     joined_at: datetime = strawberry.field(description="When the profile joined the team.")
 
@@ -94,15 +99,22 @@ class Membership(Node):
     async def team(self, info: Info) -> Team:
         return Team.from_row(await info.context.loaders.team_by_id.load(self.team_id))
 
-    @strawberry.field(description="The member.")
-    async def profile(self, info: Info) -> Annotated["Profile", strawberry.lazy("schema.profile")]:
+    @strawberry.field(
+        description="The member; null for a former member who deleted their profile after the team "
+        "entered a round."
+    )
+    async def profile(self, info: Info) -> Annotated["Profile", strawberry.lazy("schema.profile")] | None:
+        if self.profile_id is None:
+            return None
         return profile_types.Profile.from_row(await info.context.loaders.profile_by_id.load(self.profile_id))
 
 
 @strawberry.type
 class TeamQuery:
     @strawberry.field(
-        description="Teams, in the order they formed. Null, with an error, only when an argument is bad."
+        description="Teams the viewer may see, in the order they formed; signed-in members only. "
+        "Null, with an error, when an argument is bad.",
+        extensions=guard(SignedIn),
     )
     async def teams(
         self,
@@ -112,7 +124,9 @@ class TeamQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Team] | None:
-        page = await teams_page(info.context.reader, page_request(first, after, last, before))
+        page = await teams_page(
+            info.context.reader, info.context.viewer, page_request(first, after, last, before)
+        )
         return Connection.of(page, Team.from_row)
 
     @strawberry.field(description="One team by its global ID; null when there is none.")

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from app.auth import mint_token
 from app.demo import load_demo_data
 from app.main import create_app
 from app.settings import Settings
@@ -98,15 +99,42 @@ async def database(scratch_database: Database) -> Database:
     return scratch_database
 
 
+TEST_SETTINGS = Settings(env="test", demo_data=False, jwt_secret="cip-test-secret-of-at-least-32-characters")
+ADMIN = "portal|admin"
+JURY = "portal|jury"
+
+
+def demo_subject(profile_id: int) -> str:
+    """The portal subject of a demo profile."""
+    return f"demo|{profile_id:08d}"
+
+
 @dataclass
 class GraphQLClient:
-    """Posts operations to the app over ASGI, as a frontend would over HTTP."""
+    """Posts operations to the app over ASGI, as a frontend would over HTTP, signed in or not."""
 
     http: httpx.AsyncClient
     database: Database
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def signed_in(self, subject: str, *roles: str) -> "GraphQLClient":
+        """The same client with a real token for `subject`, as the portal would issue it."""
+        token = mint_token(TEST_SETTINGS, subject, roles)
+        return replace(self, headers={"Authorization": f"Bearer {token}"})
+
+    def as_profile(self, profile_id: int) -> "GraphQLClient":
+        return self.signed_in(demo_subject(profile_id))
+
+    def as_admin(self) -> "GraphQLClient":
+        return self.signed_in(ADMIN, "admin")
+
+    def anonymous(self) -> "GraphQLClient":
+        return replace(self, headers={})
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -120,20 +148,22 @@ class GraphQLClient:
 
 
 def _client(database: Database) -> httpx.AsyncClient:
-    app = create_app(Settings(env="test", demo_data=False), database=database)
+    app = create_app(TEST_SETTINGS, database=database)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cip.test")
 
 
 @pytest.fixture
 async def demo_client(demo_database: Database) -> AsyncIterator[GraphQLClient]:
+    """Signed in as an admin, who sees everything: for tests of the data, not of visibility."""
     async with _client(demo_database) as http:
-        yield GraphQLClient(http, demo_database)
+        yield GraphQLClient(http, demo_database).as_admin()
 
 
 @pytest.fixture
 async def client(database: Database) -> AsyncIterator[GraphQLClient]:
+    """Signed in as an admin; `.anonymous()` and `.signed_in(...)` give the other viewers."""
     async with _client(database) as http:
-        yield GraphQLClient(http, database)
+        yield GraphQLClient(http, database).as_admin()
 
 
 def _free_port() -> int:

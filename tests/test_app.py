@@ -27,7 +27,7 @@ async def test_readiness_fails_while_the_database_is_unreachable():
 
 
 async def test_no_graphiql_in_production(demo_database: Database):
-    async with _client(demo_database, env="production") as http:
+    async with _client(demo_database, env="production", jwt_secret="x" * 40) as http:
         page = await http.get("/graphql", headers={"accept": "text/html"})
 
     assert "graphiql" not in page.text.lower()

@@ -21,7 +21,7 @@ query Nested($first: Int!) {
   }
 }
 """
-RELATION_LEVELS = 7  # ideas, owner, owner skills, team, members, member profiles, their skills
+RELATION_LEVELS = 8  # viewer, ideas, owner, owner skills, team, members, member profiles, their skills
 
 
 @pytest.fixture
@@ -63,5 +63,5 @@ async def test_nested_connections_are_batched_per_level(client: GraphQLClient):
     with client.database.recorded_statements() as statements:
         await client.data(query)
 
-    # profiles, their ideas, the ideas' skills, their memberships, the memberships' teams
-    assert len(statements) == 5
+    # viewer, profiles, their ideas, the ideas' skills, their memberships, the memberships' teams
+    assert len(statements) == 6

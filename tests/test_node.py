@@ -43,7 +43,7 @@ async def test_nodes_run_one_statement_per_type(demo_client: GraphQLClient):
         )
 
     assert len(data["nodes"]) == 100
-    assert len(statements) == 2
+    assert len(statements) == 3  # the viewer, ideas, profiles
 
 
 async def test_ids_from_responses_are_accepted_by_typed_lookups(demo_client: GraphQLClient):

@@ -14,6 +14,10 @@ from tests.conftest import GraphQLClient
 SCREENS = Path(__file__).parent / "screens"
 
 
+MEMBER = 1
+"""A demo member browsing the community area; the contest round is the jury's screen."""
+
+
 async def _run(client: GraphQLClient, screen: str, variables: dict) -> tuple[dict, int]:
     with client.database.recorded_statements() as statements:
         data = await client.data((SCREENS / f"{screen}.graphql").read_text(), variables)
@@ -22,11 +26,12 @@ async def _run(client: GraphQLClient, screen: str, variables: dict) -> tuple[dic
 
 @pytest.mark.parametrize("first", [5, 20, 100])
 async def test_idea_page(demo_client: GraphQLClient, first: int):
-    data, statements = await _run(demo_client, "idea_page", {"first": first, "after": None})
+    member = demo_client.as_profile(MEMBER)
+    data, statements = await _run(member, "idea_page", {"first": first, "after": None})
 
     assert len(data["ideas"]["nodes"]) == first
-    # ideas, their count, owners, skills needed, teams
-    assert statements == 5
+    # the viewer, ideas, their count, owners, skills needed, teams
+    assert statements == 6
 
 
 async def test_profile_page(demo_client: GraphQLClient):
@@ -38,21 +43,25 @@ async def test_profile_page(demo_client: GraphQLClient):
     )
 
     data, statements = await _run(
-        demo_client, "profile_page", {"id": to_global_id("Profile", busiest[0].profile_id)}
+        demo_client.as_profile(MEMBER),
+        "profile_page",
+        {"id": to_global_id("Profile", busiest[0].profile_id)},
     )
 
     assert data["profile"]["memberships"]["nodes"]
-    # profile, skill claims, ideas, memberships, their teams, the teams' ideas
-    assert statements == 6
+    # the viewer, profile, skill claims, ideas, memberships, their teams, the teams' ideas
+    assert statements == 7
 
 
 async def test_contest_round_page(demo_client: GraphQLClient):
     rows = await demo_client.database.fetch_all(select(col(Submission.round_id)).limit(1))
 
     data, statements = await _run(
-        demo_client, "contest_round", {"id": to_global_id("ContestRound", rows[0].round_id)}
+        demo_client.signed_in("portal|jury", "jury"),
+        "contest_round",
+        {"id": to_global_id("ContestRound", rows[0].round_id)},
     )
 
     assert data["contestRound"]["submissions"]["nodes"]
-    # round, submissions, teams, memberships, member profiles
-    assert statements == 5
+    # the viewer, round, submissions, teams, memberships, member profiles
+    assert statements == 6
