@@ -1,22 +1,18 @@
 """The Relay building blocks every type shares: Node, PageInfo, edges and connections."""
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, Self, TypeVar
 
 import strawberry
 
 from app.context import Context
 from loaders.pagination import Page
+from models.columns import utc as utc
 from resolvers.ids import to_cursor
 
 Info = strawberry.Info[Context, None]
 NodeType = TypeVar("NodeType")
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def utc_or_none(moment: datetime | None) -> datetime | None:

@@ -1,0 +1,62 @@
+"""What every write works with: its transaction, who writes, and when."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Executable, Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from resolvers.errors import ErrorCode, UserInputError, reject
+from resolvers.ids import key_of
+from resolvers.viewer import Viewer
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    connection: AsyncConnection
+    viewer: Viewer
+    now: datetime
+    invites_per_hour: int
+
+    @property
+    def profile_id(self) -> int:
+        """The writer's profile; most writes need one."""
+        if self.viewer.profile_id is None:
+            raise reject(ErrorCode.FORBIDDEN, None, "Create your profile first (createProfile).")
+        return self.viewer.profile_id
+
+    def require_admin(self) -> None:
+        if not self.viewer.is_admin:
+            raise reject(ErrorCode.FORBIDDEN, None, "Only admins may do this.")
+
+    async def row(self, statement: Executable) -> Row[Any] | None:
+        return (await self.connection.execute(statement)).first()
+
+    async def rows(self, statement: Executable) -> list[Row[Any]]:
+        return list((await self.connection.execute(statement)).all())
+
+    async def scalar(self, statement: Executable) -> Any:
+        return (await self.connection.execute(statement)).scalar()
+
+    async def visible_row(self, statement: Executable) -> Row[Any] | None:
+        """A row read under one of the policy's conditions, which take the viewer's parameters."""
+        parameters = self.viewer.parameters
+        if self.connection.dialect.name == "sqlite":
+            parameters = {k: json.dumps(v) if isinstance(v, list) else v for k, v in parameters.items()}
+        return (await self.connection.execute(statement, parameters)).first()
+
+
+def key_or_rejected(global_id: str, field: str, type_name: str) -> int:
+    """A global ID given as mutation input; a malformed one is a VALIDATION problem naming the field."""
+    try:
+        return key_of(global_id, field, type_name)
+    except UserInputError as error:
+        raise reject(ErrorCode.VALIDATION, field, str(error)) from error
+
+
+def camel(name: str) -> str:
+    """An input field's name as the client spelled it: `display_name` is `displayName`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

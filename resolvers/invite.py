@@ -1,0 +1,154 @@
+"""Invitations to join an idea's team: sending, answering and withdrawing them.
+
+Accepting joins the idea's team, or forms it with the idea's owner as lead. The idea's row is
+locked while members change, so two invitees accepting at once into a team of three end with
+one new member and one TEAM_SIZE refusal."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import col
+
+from loaders.invite import INVITE_COLUMNS
+from models import Invite, Membership, Profile, Team
+from models.enums import MESSAGE_MAX_LENGTH, IdeaStatus, InviteStatus, TeamRole
+from resolvers.change import Change
+from resolvers.errors import Checks, ErrorCode, reject
+from resolvers.idea import visible_idea
+from resolvers.policy import invites_visible
+from resolvers.team import MAX_TEAM_SIZE, real_members
+
+RATE_WINDOW = timedelta(hours=1)
+
+
+async def _team_of_idea(change: Change, idea_id: int) -> Any:
+    return await change.row(select(col(Team.id), col(Team.name)).where(col(Team.idea_id) == idea_id))
+
+
+async def _check_seat(change: Change, team_id: int, profile_id: int, field: str) -> None:
+    members = await real_members(change, team_id)
+    if any(member.profile_id == profile_id for member in members):
+        raise reject(ErrorCode.CONFLICT, field, "This member is in the team already.")
+    if len(members) >= MAX_TEAM_SIZE:
+        raise reject(
+            ErrorCode.TEAM_SIZE, field, f"The team has {MAX_TEAM_SIZE} members, the most a team may have."
+        )
+
+
+async def send_invite(change: Change, recipient: int, idea_id: int, message: str | None) -> int:
+    sender = change.profile_id
+    # Locking the sender's profile counts their invitations of the last hour one request at a time.
+    await change.scalar(select(col(Profile.id)).where(col(Profile.id) == sender).with_for_update())
+    checks = Checks()
+    checks.text("message", message, MESSAGE_MAX_LENGTH, required=False)
+    if recipient == sender:
+        checks.fail("recipientId", "You cannot invite yourself.")
+    checks.done()
+    if await change.scalar(select(col(Profile.id)).where(col(Profile.id) == recipient)) is None:
+        raise reject(ErrorCode.NOT_FOUND, "recipientId", "No profile with this 'recipientId' exists.")
+    idea = await visible_idea(change, idea_id, "ideaId")
+    if idea.status is not IdeaStatus.PUBLISHED or idea.hidden_at is not None:
+        raise reject(ErrorCode.CONFLICT, "ideaId", "Partners can be invited to published ideas only.")
+    team = await _team_of_idea(change, idea_id)
+    if idea.owner_id != sender and (team is None or team.id not in change.viewer.team_ids):
+        raise reject(
+            ErrorCode.FORBIDDEN, "ideaId", "Only the idea's owner and team may invite partners to it."
+        )
+    if team is not None:
+        await _check_seat(change, team.id, recipient, "recipientId")
+    pending = await change.scalar(
+        select(col(Invite.id)).where(
+            col(Invite.sender_id) == sender,
+            col(Invite.recipient_id) == recipient,
+            col(Invite.idea_id) == idea_id,
+            col(Invite.status) == InviteStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise reject(ErrorCode.CONFLICT, "recipientId", "You have invited this member to this idea already.")
+    sent = await change.scalar(
+        select(func.count()).where(
+            col(Invite.sender_id) == sender, col(Invite.created_at) > change.now - RATE_WINDOW
+        )
+    )
+    if sent >= change.invites_per_hour:
+        raise reject(
+            ErrorCode.RATE_LIMITED,
+            None,
+            f"You have sent {sent} invitations within the last hour, the most allowed; try again later.",
+        )
+    key: int = await change.scalar(
+        insert(Invite)
+        .values(
+            sender_id=sender,
+            recipient_id=recipient,
+            idea_id=idea_id,
+            team_id=None if team is None else team.id,
+            message=message,
+            status=InviteStatus.PENDING,
+            created_at=change.now,
+        )
+        .returning(col(Invite.id))
+    )
+    return key
+
+
+async def _pending_invite(change: Change, key: int) -> Any:
+    invite = await change.visible_row(
+        select(*INVITE_COLUMNS)
+        .where(col(Invite.id) == key, invites_visible(change.viewer.reach))
+        .with_for_update()
+    )
+    if invite is None:
+        raise reject(ErrorCode.NOT_FOUND, "id", "No invitation with this 'id' exists for you.")
+    if invite.status is not InviteStatus.PENDING:
+        raise reject(ErrorCode.CONFLICT, "id", f"The invitation is {invite.status} already.")
+    return invite
+
+
+async def _close(change: Change, key: int, status: InviteStatus, team_id: int | None = None) -> int:
+    values: dict[str, Any] = {"status": status, "responded_at": change.now}
+    if team_id is not None:
+        values["team_id"] = team_id
+    await change.connection.execute(update(Invite).where(col(Invite.id) == key).values(**values))
+    return key
+
+
+async def respond_to_invite(change: Change, key: int, accept: bool) -> int:
+    invite = await _pending_invite(change, key)
+    if invite.recipient_id != change.profile_id:
+        raise reject(ErrorCode.FORBIDDEN, "id", "Only the invited member may answer the invitation.")
+    if not accept:
+        return await _close(change, key, InviteStatus.DECLINED)
+    idea = await visible_idea(change, invite.idea_id, "id")
+    if idea.status is IdeaStatus.ARCHIVED:
+        raise reject(ErrorCode.CONFLICT, "id", "The idea has been archived; its team takes no new members.")
+    team = await _team_of_idea(change, idea.id)
+    if team is None:
+        team_id: int = await change.scalar(
+            insert(Team)
+            .values(idea_id=idea.id, name=idea.title, created_at=change.now)
+            .returning(col(Team.id))
+        )
+        await change.connection.execute(
+            insert(Membership).values(
+                team_id=team_id, profile_id=idea.owner_id, role=TeamRole.LEAD, joined_at=change.now
+            )
+        )
+    else:
+        team_id = team.id
+        await _check_seat(change, team_id, invite.recipient_id, "id")
+    await change.connection.execute(
+        insert(Membership).values(
+            team_id=team_id, profile_id=invite.recipient_id, role=TeamRole.MEMBER, joined_at=change.now
+        )
+    )
+    return await _close(change, key, InviteStatus.ACCEPTED, team_id)
+
+
+async def withdraw_invite(change: Change, key: int) -> int:
+    invite = await _pending_invite(change, key)
+    if invite.sender_id != change.profile_id:
+        raise reject(ErrorCode.FORBIDDEN, "id", "Only the member who sent the invitation may withdraw it.")
+    return await _close(change, key, InviteStatus.WITHDRAWN)
