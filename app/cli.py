@@ -1,15 +1,20 @@
-"""The `cip-graph` command line: serve, migrate, seed, export-schema."""
+"""The `cip-graph` command line: serve, migrate, seed, export-schema, token."""
 
 import argparse
 import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
+from pydantic import ValidationError
+
+from app.auth import AuthenticationError, mint_token
 from app.demo import DemoSize, load_demo_data
 from app.settings import Settings
 from models.db import Database
 from models.migrate import migrate
+from resolvers.viewer import Role
 
 
 async def _migrate(settings: Settings) -> None:
@@ -60,11 +65,18 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     seed.add_argument("--teams", type=int, help="default: 0.3 per profile")
     seed.add_argument("--seed", type=int, default=2026, help="random seed")
     commands.add_parser("export-schema", help="print the GraphQL SDL")
+    token = commands.add_parser("token", help="mint a development sign-in token (needs CIP_JWT_SECRET)")
+    token.add_argument("--sub", required=True, help="the portal subject id, e.g. demo|00000001")
+    token.add_argument("--roles", nargs="*", default=[], choices=[role.value for role in Role])
+    token.add_argument("--hours", type=float, default=8, help="how long the token stays valid")
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        sys.exit(f"cip-graph: refusing to start: {'; '.join(e['msg'] for e in error.errors())}")
     arguments = parser(settings).parse_args(argv)
     if arguments.command == "serve":
         _serve(settings, arguments.host, arguments.port)
@@ -73,5 +85,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif arguments.command == "seed":
         size = DemoSize(arguments.profiles, arguments.ideas, arguments.teams)
         asyncio.run(_seed(settings, size, arguments.seed))
+    elif arguments.command == "token":
+        try:
+            sys.stdout.write(
+                mint_token(settings, arguments.sub, arguments.roles, timedelta(hours=arguments.hours)) + "\n"
+            )
+        except AuthenticationError as error:
+            sys.exit(f"cip-graph token: {error}")
     else:
         _export_schema()

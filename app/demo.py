@@ -282,6 +282,7 @@ class _Builder:
                 "opens_at": datetime(year, 3, 1, tzinfo=UTC),
                 "closes_at": datetime(year, 6, 30, tzinfo=UTC),
                 "max_award_eur": IDEA_CONTEST_MAX_AWARD_EUR,
+                "cross_sector_required": True,
             },
             {
                 "id": second,
@@ -292,6 +293,7 @@ class _Builder:
                 "opens_at": datetime(year, 9, 1, tzinfo=UTC),
                 "closes_at": datetime(year + 1, 1, 31, tzinfo=UTC),
                 "max_award_eur": FUNDING_ROUND_MAX_AWARD_EUR,
+                "cross_sector_required": False,
             },
         ]
 

@@ -1,4 +1,5 @@
-"""The Starlette application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
+"""The Starlette application: GraphQL at /graphql, the member's data at /me/export, liveness at
+/healthz, readiness at /readyz."""
 
 import gc
 from collections.abc import AsyncIterator
@@ -12,12 +13,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from app.auth import AuthenticationMiddleware, TokenVerifier
+from app.auth import AuthenticationMiddleware, TokenVerifier, unauthenticated
 from app.context import Context, build_context
 from app.demo import load_demo_data_if_empty
 from app.settings import Settings
 from models.db import Database
 from models.migrate import migrate
+from resolvers.privacy import export_my_data
+from resolvers.viewer import viewer_of
 from schema import schema
 
 
@@ -50,6 +53,40 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "database unavailable"}, status_code=503)
 
 
+async def export_my_data_route(request: Request) -> Response:
+    """`GET /me/export`: the member's data as a JSON download, the same document as `exportMyData`."""
+    identity = getattr(request.state, "identity", None)
+    if identity is None:
+        return unauthenticated("Sign in to export your data.")
+    database: Database = request.app.state.database
+    reader = database.request_reader()
+    try:
+        viewer = await viewer_of(reader, identity)
+    finally:
+        await reader.close()
+    if viewer.profile_id is None:
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "You have no profile, so there is nothing to export.",
+                        "extensions": {"code": "NOT_FOUND"},
+                    }
+                ]
+            },
+            status_code=404,
+        )
+    async with database.engine.connect() as connection:
+        document = await export_my_data(connection, viewer.profile_id)
+    return JSONResponse(
+        document,
+        headers={
+            "Content-Disposition": 'attachment; filename="cip-my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     """Nothing touches the database until the app starts: the lifespan migrates and seeds.
     A database handed in (by tests) is used as it is and stays open."""
@@ -75,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/me/export", export_my_data_route),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

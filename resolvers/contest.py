@@ -23,8 +23,8 @@ from models.enums import (
     SubmissionStatus,
 )
 from models.query import in_array
-from resolvers.change import Change
-from resolvers.errors import Checks, ErrorCode, reject
+from resolvers.change import Change, camel
+from resolvers.errors import Checks, ErrorCode, Problem, Rejected, reject
 from resolvers.policy import submissions_visible
 from resolvers.team import MAX_TEAM_SIZE, MIN_TEAM_SIZE, real_members, team_of_member
 from resolvers.viewer import Reach
@@ -271,8 +271,13 @@ async def release_instalment(change: Change, key: int, position: int) -> int:
     return key
 
 
+ROUND_REQUIRED = ("name", "kind", "year", "opens_at", "closes_at", "max_award_eur", "cross_sector_required")
+
+
 def _check_round(values: dict[str, Any]) -> None:
     """`values` is the whole round as it would be."""
+    if missing := [camel(name) for name in ROUND_REQUIRED if values.get(name) is None]:
+        raise Rejected(*(Problem(ErrorCode.VALIDATION, name, f"'{name}' is required.") for name in missing))
     checks = Checks()
     checks.text("name", values["name"], 200)
     checks.text("description", values.get("description"), LONG_TEXT_MAX_LENGTH, required=False)

@@ -112,3 +112,8 @@ def require_admin(viewer: Viewer, field: str) -> None:
     require_signed_in(viewer, field)
     if not viewer.is_admin:
         raise AccessDenied(FORBIDDEN, f"Only admins see {field}.")
+
+
+def require_signed_in_to_write(viewer: Viewer) -> None:
+    if not viewer.signed_in:
+        raise AccessDenied(UNAUTHENTICATED, "Sign in to make changes.")

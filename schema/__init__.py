@@ -1,29 +1,52 @@
-"""The assembled CIP schema: one root query built from each concept's part."""
+"""The assembled CIP schema: the root query and mutation, each built from every concept's part."""
 
 import strawberry
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
 from schema.connection import ReleaseReader
-from schema.contest import ContestQuery
+from schema.contest import ContestMutation, ContestQuery
 from schema.errors import ErrorPolicy
 from schema.hygiene import NoNulInLiterals, NoNulInVariables
-from schema.idea import IdeaQuery
+from schema.idea import IdeaMutation, IdeaQuery
+from schema.invite import InviteMutation
 from schema.node import NodeQuery
-from schema.profile import ProfileQuery
-from schema.skill import SkillQuery
-from schema.team import TeamQuery
+from schema.privacy import PrivacyMutation, PrivacyQuery
+from schema.profile import ProfileMutation, ProfileQuery
+from schema.progress import ProgressMutation
+from schema.skill import SkillMutation, SkillQuery
+from schema.team import TeamMutation, TeamQuery
 from schema.topic import TopicQuery
 
 
 @strawberry.type(
     description="The Civic Innovation Platform: profiles, skills, ideas, teams and contest rounds."
 )
-class Query(NodeQuery, IdeaQuery, ProfileQuery, SkillQuery, TopicQuery, TeamQuery, ContestQuery):
+class Query(
+    NodeQuery, IdeaQuery, ProfileQuery, SkillQuery, TopicQuery, TeamQuery, ContestQuery, PrivacyQuery
+):
+    pass
+
+
+@strawberry.type(
+    description="Every change members, the jury and admins make. Each runs in one transaction and "
+    "returns a payload with the changed object and `errors`; anonymous callers get UNAUTHENTICATED."
+)
+class Mutation(
+    ProfileMutation,
+    IdeaMutation,
+    InviteMutation,
+    TeamMutation,
+    ContestMutation,
+    ProgressMutation,
+    SkillMutation,
+    PrivacyMutation,
+):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     extensions=[
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules([NoNulInLiterals]),

@@ -1,10 +1,13 @@
 """Idea-contest and funding rounds, and the teams' submissions to them."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from resolvers import contest as contests
+from resolvers.change import Change, key_or_rejected
 from resolvers.contest import phase_of, rounds_page
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
@@ -13,6 +16,7 @@ from schema import team as team_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
 from schema.base import Connection, Info, Node, utc, utc_or_none
 from schema.enums import RoundKind, RoundPhase, SubmissionStatus
+from schema.mutation import UserError, changed, given
 
 if TYPE_CHECKING:
     from schema.team import Team
@@ -169,3 +173,157 @@ class ContestQuery:
     async def contest_round(self, info: Info, id: ObjectId) -> ContestRound | None:
         row = await row_of_type(info.context.loaders, id, "ContestRound")
         return None if row is None else ContestRound.from_row(row)
+
+
+@strawberry.input(description="A team's entry to an open round.")
+class SubmitToRoundInput:
+    team_id: strawberry.ID = strawberry.field(description="Your team's global ID.")
+    round_id: strawberry.ID = strawberry.field(description="The round's global ID.")
+    project_draft: str = strawberry.field(description="The project draft; at most 20,000 characters.")
+
+
+@strawberry.input(description="One part of an award and the condition for paying it.")
+class InstalmentInput:
+    amount_eur: int = strawberry.field(description="The amount in whole euros.")
+    condition: str = strawberry.field(description="What must happen first, e.g. 'Zwischenpräsentation'.")
+
+
+@strawberry.input(description="The jury's decision on a submission.")
+class ReviewSubmissionInput:
+    id: strawberry.ID = strawberry.field(description="The submission's global ID.")
+    status: SubmissionStatus = strawberry.field(description="SUBMITTED, SHORTLISTED, AWARDED or REJECTED.")
+    award_eur: int | None = strawberry.field(
+        default=None, description="For AWARDED only: the award, at most the round's maximum."
+    )
+    instalments: list[InstalmentInput] = strawberry.field(
+        default_factory=list, description="For AWARDED only: how the award is paid; they add up to it."
+    )
+
+
+@strawberry.input(description="A new idea-contest or funding round.")
+class CreateRoundInput:
+    name: str = strawberry.field(description="1 to 200 characters; unique per kind and year.")
+    kind: RoundKind = strawberry.field(description="Idea contest or funding round.")
+    year: int = strawberry.field(description="The year the round belongs to.")
+    opens_at: datetime = strawberry.field(description="When submissions open.")
+    closes_at: datetime = strawberry.field(description="When submissions close; after `opensAt`.")
+    max_award_eur: int = strawberry.field(
+        description="Up to 20,000 for idea contests, 500,000 for funding rounds."
+    )
+    description: str | None = strawberry.field(default=None, description="What the round looks for.")
+    cross_sector_required: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether teams must span two sectors; by default for idea contests.",
+    )
+
+
+@strawberry.input(description="Changes to a round; fields left out stay as they are.")
+class UpdateRoundInput:
+    id: strawberry.ID = strawberry.field(description="The round's global ID.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="1 to 200 characters.")
+    year: int | None = strawberry.field(default=strawberry.UNSET, description="The year.")
+    opens_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When submissions open."
+    )
+    closes_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When submissions close."
+    )
+    max_award_eur: int | None = strawberry.field(default=strawberry.UNSET, description="The highest award.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What the round looks for."
+    )
+    cross_sector_required: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether teams must span two sectors."
+    )
+
+
+@strawberry.type(description="The result of a change to a submission.")
+class SubmissionPayload:
+    submission: Submission | None = strawberry.field(
+        description="The submission as it is now; null when refused."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
+
+
+@strawberry.type(description="The result of a change to a round.")
+class ContestRoundPayload:
+    contest_round: ContestRound | None = strawberry.field(
+        description="The round as it is now; null when refused."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
+
+
+async def _submission_payload(
+    info: Info, work: Callable[[Change], Awaitable[int | None]]
+) -> SubmissionPayload:
+    submission, errors = await changed(
+        info, work, lambda loaders: loaders.submission_by_id, Submission.from_row
+    )
+    return SubmissionPayload(submission=submission, errors=errors)
+
+
+async def _round_payload(info: Info, work: Callable[[Change], Awaitable[int | None]]) -> ContestRoundPayload:
+    round_, errors = await changed(info, work, lambda loaders: loaders.round_by_id, ContestRound.from_row)
+    return ContestRoundPayload(contest_round=round_, errors=errors)
+
+
+@strawberry.type
+class ContestMutation:
+    @strawberry.mutation(
+        description="Enters your team (2 to 4 members) in an open round, once; where the round asks for "
+        "it, the members come from at least two sectors."
+    )
+    async def submit_to_round(self, info: Info, input: SubmitToRoundInput) -> SubmissionPayload | None:
+        return await _submission_payload(
+            info,
+            lambda c: contests.submit_to_round(
+                c,
+                key_or_rejected(input.team_id, "teamId", "Team"),
+                key_or_rejected(input.round_id, "roundId", "ContestRound"),
+                input.project_draft,
+            ),
+        )
+
+    @strawberry.mutation(description="Withdraws your team's submission, before the round closes.")
+    async def withdraw_submission(self, info: Info, id: ObjectId) -> SubmissionPayload | None:
+        return await _submission_payload(
+            info, lambda c: contests.withdraw_submission(c, key_or_rejected(id, "id", "Submission"))
+        )
+
+    @strawberry.mutation(
+        description="The jury's decision on a submission, with the award and its instalments."
+    )
+    async def review_submission(self, info: Info, input: ReviewSubmissionInput) -> SubmissionPayload | None:
+        instalments = [(part.amount_eur, part.condition) for part in input.instalments]
+        return await _submission_payload(
+            info,
+            lambda c: contests.review_submission(
+                c, key_or_rejected(input.id, "id", "Submission"), input.status, input.award_eur, instalments
+            ),
+        )
+
+    @strawberry.mutation(
+        description="The jury records an instalment's condition as met, releasing it; in order."
+    )
+    async def release_instalment(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, described("The awarded submission's global ID.")],
+        position: Annotated[int, described("The instalment's position, 1 for the first.")],
+    ) -> SubmissionPayload | None:
+        return await _submission_payload(
+            info, lambda c: contests.release_instalment(c, key_or_rejected(id, "id", "Submission"), position)
+        )
+
+    @strawberry.mutation(description="Admins only: announces a new round.")
+    async def create_round(self, info: Info, input: CreateRoundInput) -> ContestRoundPayload | None:
+        values = given(input)
+        return await _round_payload(info, lambda c: contests.create_round(c, values))
+
+    @strawberry.mutation(description="Admins only: changes a round.")
+    async def update_round(self, info: Info, input: UpdateRoundInput) -> ContestRoundPayload | None:
+        values = given(input, "id")
+        return await _round_payload(
+            info,
+            lambda c: contests.update_round(c, key_or_rejected(input.id, "id", "ContestRound"), values),
+        )

@@ -1,11 +1,14 @@
 """Project ideas: the public title and teaser, the description, topics and skills needed."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from resolvers import idea as ideas
+from resolvers.change import Change, key_or_rejected
 from resolvers.idea import ideas_page
 from resolvers.ids import key_of, to_global_id
 from resolvers.node import row_of_type
@@ -17,6 +20,7 @@ from schema import topic as topic_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
 from schema.base import Connection, Info, Node, utc, utc_or_none
 from schema.enums import IdeaStatus
+from schema.mutation import UserError, changed, given
 from schema.permissions import Admin, SignedIn, guard
 
 if TYPE_CHECKING:
@@ -165,3 +169,100 @@ class IdeaQuery:
     async def idea(self, info: Info, id: ObjectId) -> Idea | None:
         row = await row_of_type(info.context.loaders, id, "Idea")
         return None if row is None else Idea.from_row(row)
+
+
+@strawberry.input(description="A new idea; it starts as a draft only you see.")
+class CreateIdeaInput:
+    title: str = strawberry.field(description="1 to 120 characters.")
+    teaser: str = strawberry.field(description="What the public sees: 1 to 280 characters.")
+    description: str | None = strawberry.field(
+        default=None, description="The full description for members; at most 20,000 characters."
+    )
+    topics: list[str] = strawberry.field(default_factory=list, description="Fields of action, by slug.")
+    skills_needed: list[str] = strawberry.field(
+        default_factory=list, description="Skills the idea needs, by slug."
+    )
+
+
+@strawberry.input(description="Changes to an idea you own; fields left out stay as they are.")
+class UpdateIdeaInput:
+    id: strawberry.ID = strawberry.field(description="The idea's global ID.")
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="1 to 120 characters.")
+    teaser: str | None = strawberry.field(default=strawberry.UNSET, description="1 to 280 characters.")
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 20,000 characters."
+    )
+    topics: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the fields of action, by slug."
+    )
+    skills_needed: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces the skills needed, by slug."
+    )
+
+
+@strawberry.type(description="The result of a change to an idea.")
+class IdeaPayload:
+    idea: Idea | None = strawberry.field(description="The idea as you now see it; null when refused.")
+    errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
+
+
+async def _idea_payload(info: Info, work: Callable[[Change], Awaitable[int | None]]) -> IdeaPayload:
+    idea, errors = await changed(info, work, lambda loaders: loaders.idea_by_id, Idea.from_row)
+    return IdeaPayload(idea=idea, errors=errors)
+
+
+def _key(id: str) -> int:
+    return key_or_rejected(id, "id", "Idea")
+
+
+Reason = Annotated[str, described("Why, in words the owner will read; at most 2,000 characters.")]
+
+
+@strawberry.type
+class IdeaMutation:
+    @strawberry.mutation(description="Creates a draft idea owned by you.")
+    async def create_idea(self, info: Info, input: CreateIdeaInput) -> IdeaPayload | None:
+        values = given(input, "topics", "skills_needed")
+        return await _idea_payload(
+            info, lambda c: ideas.create_idea(c, values, input.topics, input.skills_needed)
+        )
+
+    @strawberry.mutation(description="Changes an idea you own.")
+    async def update_idea(self, info: Info, input: UpdateIdeaInput) -> IdeaPayload | None:
+        values = given(input, "id", "topics", "skills_needed")
+        topics = None if input.topics is strawberry.UNSET else input.topics
+        skills = None if input.skills_needed is strawberry.UNSET else input.skills_needed
+        return await _idea_payload(
+            info, lambda c: ideas.update_idea(c, _key(input.id), values, topics, skills)
+        )
+
+    @strawberry.mutation(
+        description="Publishes a draft: everyone sees its title and teaser, members its description. "
+        "Needs a title, a teaser of at most 280 characters and a description."
+    )
+    async def publish_idea(self, info: Info, id: ObjectId) -> IdeaPayload | None:
+        return await _idea_payload(info, lambda c: ideas.publish_idea(c, _key(id)))
+
+    @strawberry.mutation(description="Turns a published idea back into a draft.")
+    async def unpublish_idea(self, info: Info, id: ObjectId) -> IdeaPayload | None:
+        return await _idea_payload(info, lambda c: ideas.unpublish_idea(c, _key(id)))
+
+    @strawberry.mutation(
+        description="Archives an idea that was published: kept for the record, members see it."
+    )
+    async def archive_idea(self, info: Info, id: ObjectId) -> IdeaPayload | None:
+        return await _idea_payload(info, lambda c: ideas.archive_idea(c, _key(id)))
+
+    @strawberry.mutation(
+        description="Moderation, admins only: hides an idea from all but its owner and team."
+    )
+    async def hide_idea(self, info: Info, id: ObjectId, reason: Reason) -> IdeaPayload | None:
+        return await _idea_payload(info, lambda c: ideas.hide_idea(c, _key(id), reason))
+
+    @strawberry.mutation(description="Moderation, admins only: shows a hidden idea again.")
+    async def unhide_idea(self, info: Info, id: ObjectId) -> IdeaPayload | None:
+        return await _idea_payload(info, lambda c: ideas.unhide_idea(c, _key(id)))
+
+    @strawberry.mutation(description="Reports an idea to the moderators; once per member and idea.")
+    async def report_idea(self, info: Info, id: ObjectId, reason: Reason) -> IdeaPayload | None:
+        return await _idea_payload(info, lambda c: ideas.report_idea(c, _key(id), reason))

@@ -1,16 +1,21 @@
 """Invitations to work on an idea or to join a team."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from resolvers import invite as invites
+from resolvers.change import Change, key_or_rejected
 from resolvers.ids import to_global_id
 from schema import idea as idea_types
 from schema import profile as profile_types
 from schema import team as team_types
+from schema.arguments import ObjectId, described
 from schema.base import Info, Node, utc, utc_or_none
 from schema.enums import InviteStatus
+from schema.mutation import UserError, changed
 
 if TYPE_CHECKING:
     from schema.idea import Idea
@@ -68,3 +73,63 @@ class Invite(Node):
         if self.team_id is None:
             return None
         return team_types.Team.from_row(await info.context.loaders.team_by_id.load(self.team_id))
+
+
+@strawberry.input(description="An invitation to join the team carrying one of your ideas.")
+class SendInviteInput:
+    recipient_id: strawberry.ID = strawberry.field(description="The invited member's profile ID.")
+    idea_id: strawberry.ID = strawberry.field(
+        description="The published idea whose team they are invited to."
+    )
+    message: str | None = strawberry.field(
+        default=None, description="A personal note; at most 2,000 characters."
+    )
+
+
+@strawberry.type(description="The result of a change to an invitation.")
+class InvitePayload:
+    invite: Invite | None = strawberry.field(description="The invitation as it is now; null when refused.")
+    errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
+
+
+async def _invite_payload(info: Info, work: Callable[[Change], Awaitable[int | None]]) -> InvitePayload:
+    invite, errors = await changed(info, work, lambda loaders: loaders.invite_by_id, Invite.from_row)
+    return InvitePayload(invite=invite, errors=errors)
+
+
+def _key(id: str) -> int:
+    return key_or_rejected(id, "id", "Invite")
+
+
+@strawberry.type
+class InviteMutation:
+    @strawberry.mutation(
+        description="Invites a member to an idea's team. No self-invitations, one pending invitation "
+        "per member and idea, and at most 30 invitations an hour."
+    )
+    async def send_invite(self, info: Info, input: SendInviteInput) -> InvitePayload | None:
+        return await _invite_payload(
+            info,
+            lambda c: invites.send_invite(
+                c,
+                key_or_rejected(input.recipient_id, "recipientId", "Profile"),
+                key_or_rejected(input.idea_id, "ideaId", "Idea"),
+                input.message,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Accepts (joining the idea's team, or forming it with the owner as lead) or declines "
+        "an invitation you received."
+    )
+    async def respond_to_invite(
+        self,
+        info: Info,
+        id: ObjectId,
+        accept: Annotated[bool, described("True to accept, false to decline.")],
+    ) -> InvitePayload | None:
+        return await _invite_payload(info, lambda c: invites.respond_to_invite(c, _key(id), accept))
+
+    @strawberry.mutation(description="Withdraws a pending invitation you sent.")
+    async def withdraw_invite(self, info: Info, id: ObjectId) -> InvitePayload | None:
+        return await _invite_payload(info, lambda c: invites.withdraw_invite(c, _key(id)))

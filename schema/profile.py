@@ -4,7 +4,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
+from aiodataloader import DataLoader
 
+from loaders import Loaders
+from resolvers import profile as profiles
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
 from resolvers.pagination import page_request
@@ -24,6 +27,7 @@ from schema.enums import (
     SkillDirection,
     SkillLevel,
 )
+from schema.mutation import UserError, changed, given
 from schema.permissions import OwnProfile, SignedIn, guard
 
 if TYPE_CHECKING:
@@ -212,7 +216,103 @@ class ProfileQuery:
         )
         return Connection.of(page, Profile.from_row)
 
+    @strawberry.field(description="The signed-in member's own profile; null until they create one.")
+    async def me(self, info: Info) -> Profile | None:
+        key = info.context.viewer.profile_id
+        row = None if key is None else await info.context.loaders.profile_by_id.load(key)
+        return None if row is None else Profile.from_row(row)
+
     @strawberry.field(description="One profile by its global ID; null when there is none.")
     async def profile(self, info: Info, id: ObjectId) -> Profile | None:
         row = await row_of_type(info.context.loaders, id, "Profile")
         return None if row is None else Profile.from_row(row)
+
+
+@strawberry.input(description="A new profile: who you are and what you bring.")
+class CreateProfileInput:
+    kind: ProfileKind = strawberry.field(description="A person or an organisation.")
+    display_name: str = strawberry.field(description="The name shown everywhere, 1 to 120 characters.")
+    sector: Sector = strawberry.field(description="The part of society you belong to.")
+    organisation_name: str | None = strawberry.field(
+        default=None, description="Required for organisations; at most 200 characters."
+    )
+    region: Region | None = strawberry.field(default=None, description="The federal state you work in.")
+    bio: str | None = strawberry.field(default=None, description="Who you are; at most 20,000 characters.")
+    ai_interests: str | None = strawberry.field(
+        default=None, description="What you would like to do with AI; at most 20,000 characters."
+    )
+    prior_experience: str | None = strawberry.field(
+        default=None, description="Projects and experience you bring; at most 20,000 characters."
+    )
+
+
+@strawberry.input(description="Changes to your profile; fields left out stay as they are.")
+class UpdateProfileInput:
+    kind: ProfileKind | None = strawberry.field(
+        default=strawberry.UNSET, description="A person or an organisation."
+    )
+    display_name: str | None = strawberry.field(default=strawberry.UNSET, description="1 to 120 characters.")
+    sector: Sector | None = strawberry.field(default=strawberry.UNSET, description="Your sector.")
+    organisation_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Required for organisations; at most 200 characters."
+    )
+    region: Region | None = strawberry.field(
+        default=strawberry.UNSET, description="Your federal state; null clears it."
+    )
+    bio: str | None = strawberry.field(default=strawberry.UNSET, description="At most 20,000 characters.")
+    ai_interests: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 20,000 characters."
+    )
+    prior_experience: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 20,000 characters."
+    )
+
+
+@strawberry.input(description="A skill you offer, or seek in partners, at a level.")
+class SkillClaimInput:
+    skill: str = strawberry.field(description="The skill's slug, e.g. `nlp`.")
+    level: SkillLevel = strawberry.field(description="The level offered, or wanted in a partner.")
+
+
+@strawberry.type(description="The result of a change to your profile.")
+class ProfilePayload:
+    profile: Profile | None = strawberry.field(description="The profile as it is now; null when refused.")
+    errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
+
+
+def _profile_payload(result: tuple[Profile | None, list[UserError]]) -> ProfilePayload:
+    return ProfilePayload(profile=result[0], errors=result[1])
+
+
+@strawberry.type
+class ProfileMutation:
+    @strawberry.mutation(description="Creates the signed-in member's profile; one per portal account.")
+    async def create_profile(self, info: Info, input: CreateProfileInput) -> ProfilePayload | None:
+        values = given(input)
+        return _profile_payload(
+            await changed(info, lambda c: profiles.create_profile(c, values), _by_id, Profile.from_row)
+        )
+
+    @strawberry.mutation(description="Changes your profile.")
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> ProfilePayload | None:
+        values = given(input)
+        return _profile_payload(
+            await changed(info, lambda c: profiles.update_profile(c, values), _by_id, Profile.from_row)
+        )
+
+    @strawberry.mutation(description="Replaces the skills you offer and seek with the lists given.")
+    async def set_skills(
+        self,
+        info: Info,
+        offers: Annotated[list[SkillClaimInput], described("Skills you offer, each at most once.")],
+        seeks: Annotated[list[SkillClaimInput], described("Skills you seek in partners, each at most once.")],
+    ) -> ProfilePayload | None:
+        offered = [(claim.skill, claim.level) for claim in offers]
+        sought = [(claim.skill, claim.level) for claim in seeks]
+        return _profile_payload(
+            await changed(info, lambda c: profiles.set_skills(c, offered, sought), _by_id, Profile.from_row)
+        )
+
+
+def _by_id(loaders: Loaders) -> DataLoader[int, Any]:
+    return loaders.profile_by_id

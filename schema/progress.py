@@ -5,11 +5,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from resolvers import progress
+from resolvers.change import key_or_rejected
 from resolvers.ids import to_global_id
 from schema import profile as profile_types
 from schema import team as team_types
 from schema.base import Info, Node, utc
 from schema.enums import ProgressOutcome
+from schema.mutation import UserError, changed, given
 
 if TYPE_CHECKING:
     from schema.profile import Profile
@@ -53,3 +56,40 @@ class ProgressUpdate(Node):
             return None
         row = await info.context.loaders.profile_by_id.load(self.author_id)
         return None if row is None else profile_types.Profile.from_row(row)
+
+
+@strawberry.input(description="An entry for your team's project log.")
+class PostProgressUpdateInput:
+    team_id: strawberry.ID = strawberry.field(description="Your team's global ID.")
+    title: str = strawberry.field(description="A headline, 1 to 200 characters.")
+    body: str = strawberry.field(description="What happened; at most 20,000 characters.")
+    outcome: ProgressOutcome = strawberry.field(description="Ongoing, delivered, or a successful failure.")
+    lessons_learned: str | None = strawberry.field(
+        default=None, description="What others can learn; required for a SUCCESSFUL_FAILURE."
+    )
+
+
+@strawberry.type(description="The result of posting to a project log.")
+class ProgressUpdatePayload:
+    progress_update: ProgressUpdate | None = strawberry.field(description="The new entry; null when refused.")
+    errors: list[UserError] = strawberry.field(description="Why the entry was refused; empty on success.")
+
+
+@strawberry.type
+class ProgressMutation:
+    @strawberry.mutation(
+        description="Posts an entry to your team's project log, successful failures included."
+    )
+    async def post_progress_update(
+        self, info: Info, input: PostProgressUpdateInput
+    ) -> ProgressUpdatePayload | None:
+        values = given(input, "team_id")
+        entry, errors = await changed(
+            info,
+            lambda c: progress.post_progress_update(
+                c, key_or_rejected(input.team_id, "teamId", "Team"), values
+            ),
+            lambda loaders: loaders.progress_update_by_id,
+            ProgressUpdate.from_row,
+        )
+        return ProgressUpdatePayload(progress_update=entry, errors=errors)

@@ -1,9 +1,12 @@
 """The curated skill taxonomy."""
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from resolvers import skill as skills
+from resolvers.change import Change
 from resolvers.ids import to_global_id
 from resolvers.pagination import page_request
 from resolvers.skill import skills_page
@@ -12,6 +15,7 @@ from schema import profile as profile_types
 from schema.arguments import After, Before, First, Last, described
 from schema.base import Connection, Info, Node
 from schema.enums import IdeaStatus, SkillCategory, SkillDirection
+from schema.mutation import UserError, changed, given
 
 if TYPE_CHECKING:
     from schema.idea import Idea
@@ -98,3 +102,44 @@ class SkillQuery:
     ) -> Skill | None:
         row = await info.context.loaders.skill_by_slug.load(slug)
         return None if row is None else Skill.from_row(row)
+
+
+@strawberry.input(description="A new skill for the taxonomy.")
+class CreateSkillInput:
+    slug: str = strawberry.field(
+        description="The stable key: lower-case words joined by '-', e.g. `open-data`."
+    )
+    name: str = strawberry.field(description="1 to 120 characters.")
+    category: SkillCategory = strawberry.field(description="The group it belongs to.")
+
+
+@strawberry.input(description="Changes to a skill; its slug stays, fields left out stay as they are.")
+class UpdateSkillInput:
+    slug: str = strawberry.field(description="The skill's slug.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="1 to 120 characters.")
+    category: SkillCategory | None = strawberry.field(default=strawberry.UNSET, description="The group.")
+
+
+@strawberry.type(description="The result of a change to the taxonomy.")
+class SkillPayload:
+    skill: Skill | None = strawberry.field(description="The skill as it is now; null when refused.")
+    errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
+
+
+async def _skill_payload(info: Info, work: Callable[[Change], Awaitable[int | None]]) -> SkillPayload:
+    skill, errors = await changed(info, work, lambda loaders: loaders.skill_by_id, Skill.from_row)
+    return SkillPayload(skill=skill, errors=errors)
+
+
+@strawberry.type
+class SkillMutation:
+    @strawberry.mutation(description="Admins only: adds a skill to the taxonomy.")
+    async def create_skill(self, info: Info, input: CreateSkillInput) -> SkillPayload | None:
+        return await _skill_payload(
+            info, lambda c: skills.create_skill(c, input.slug, input.name, input.category)
+        )
+
+    @strawberry.mutation(description="Admins only: renames or regroups a skill.")
+    async def update_skill(self, info: Info, input: UpdateSkillInput) -> SkillPayload | None:
+        values = given(input, "slug")
+        return await _skill_payload(info, lambda c: skills.update_skill(c, input.slug, values))

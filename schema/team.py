@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from resolvers import team as teams
+from resolvers.change import Change, key_or_rejected
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
 from resolvers.pagination import page_request
@@ -16,6 +18,7 @@ from schema import progress as progress_types
 from schema.arguments import After, Before, First, Last, ObjectId
 from schema.base import Connection, Info, Node, utc
 from schema.enums import TeamRole
+from schema.mutation import UserError, changed
 from schema.permissions import SignedIn, TeamMember, guard
 
 if TYPE_CHECKING:
@@ -133,3 +136,31 @@ class TeamQuery:
     async def team(self, info: Info, id: ObjectId) -> Team | None:
         row = await row_of_type(info.context.loaders, id, "Team")
         return None if row is None else Team.from_row(row)
+
+
+@strawberry.type(description="The result of leaving a team.")
+class LeaveTeamPayload:
+    team: Team | None = strawberry.field(
+        description="The team as you now see it; null when refused, dissolved or no longer visible to you."
+    )
+    dissolved: bool = strawberry.field(
+        description="True when the team, left with fewer than two members and no submission, dissolved."
+    )
+    errors: list[UserError] = strawberry.field(description="Why leaving was refused; empty on success.")
+
+
+@strawberry.type
+class TeamMutation:
+    @strawberry.mutation(
+        description="Leaves a team. If the lead leaves, the longest-standing member leads; a team left "
+        "with fewer than two members dissolves unless it has a submission."
+    )
+    async def leave_team(self, info: Info, id: ObjectId) -> LeaveTeamPayload | None:
+        outcome: dict[str, int | None] = {}
+
+        async def leave(change: Change) -> int | None:
+            outcome["team"] = await teams.leave_team(change, key_or_rejected(id, "id", "Team"))
+            return outcome["team"]
+
+        team, errors = await changed(info, leave, lambda loaders: loaders.team_by_id, Team.from_row)
+        return LeaveTeamPayload(team=team, dissolved=not errors and outcome["team"] is None, errors=errors)
