@@ -151,7 +151,8 @@ async def test_progress_logs_are_the_teams_own(world: World, viewer: str, code: 
 
 async def test_team_members_read_their_log(world: World):
     data = await world.partner.data(
-        "query($id: ID!) { team(id: $id) { progress { totalCount nodes { title author { displayName } } } } }",
+        "query($id: ID!) { team(id: $id) { progress { totalCount "
+        "nodes { title author { displayName } } } } }",
         {"id": world["team"]},
     )
 
