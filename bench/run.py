@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import random
 import resource
+import secrets
 import statistics
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from app.auth import mint_token
 from app.demo import DemoSize, load_demo_data
 from app.main import create_app, tune_garbage_collector
 from app.settings import Settings
@@ -50,6 +52,12 @@ class Result:
     statements: list[int]
 
 
+SETTINGS = Settings(env="test", demo_data=False, jwt_secret=secrets.token_urlsafe(32))
+MEMBER = {"Authorization": f"Bearer {mint_token(SETTINGS, 'demo|00000001')}"}
+"""A demo member browsing the community area; the contest round is the jury's screen."""
+JURY = {"Authorization": f"Bearer {mint_token(SETTINGS, 'portal|jury', ['jury'])}"}
+
+
 class Bench:
     """Posts operations over ASGI and counts the SQL each one runs, so the two figures stay paired."""
 
@@ -57,10 +65,14 @@ class Bench:
         self.http = http
         self.database = database
 
-    async def post(self, query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
+    async def post(
+        self, query: str, variables: dict[str, Any], headers: dict[str, str] = MEMBER
+    ) -> tuple[dict[str, Any], float, int]:
         with self.database.recorded_statements() as statements:
             started = time.perf_counter()
-            response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+            response = await self.http.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
             elapsed = time.perf_counter() - started
         body: dict[str, Any] = response.json() if response.status_code == 200 else {"errors": response.text}
         if "errors" in body:
@@ -71,13 +83,18 @@ class Bench:
         return body["data"], elapsed, len(statements)
 
     async def measure(
-        self, name: str, query: str, variables: Callable[[int], dict[str, Any]], n: int
+        self,
+        name: str,
+        query: str,
+        variables: Callable[[int], dict[str, Any]],
+        n: int,
+        headers: dict[str, str] = MEMBER,
     ) -> Result:
         for i in range(WARMUP):
-            await self.post(query, variables(i))
+            await self.post(query, variables(i), headers)
         result = Result(name, [], [])
         for i in range(n):
-            _, elapsed, statements = await self.post(query, variables(i))
+            _, elapsed, statements = await self.post(query, variables(i), headers)
             result.seconds.append(elapsed)
             result.statements.append(statements)
         return result
@@ -108,7 +125,7 @@ def verdict(met: bool) -> str:
 
 async def run(args: argparse.Namespace, database: Database) -> None:
     await prepare(database, DemoSize(profiles=args.profiles, ideas=args.ideas, teams=args.teams))
-    app = create_app(Settings(env="test", demo_data=False), database=database)
+    app = create_app(SETTINGS, database=database)
     tune_garbage_collector()  # as `serve` does once it has started
     rng = random.Random(2026)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
@@ -131,7 +148,7 @@ async def run(args: argparse.Namespace, database: Database) -> None:
                 lambda _: {"id": to_global_id("Profile", rng.randint(1, args.profiles))},
                 n,
             ),
-            await bench.measure("contest round", CONTEST_ROUND, lambda i: {"id": rounds[i % 2]}, n),
+            await bench.measure("contest round", CONTEST_ROUND, lambda i: {"id": rounds[i % 2]}, n, JURY),
         ]
         by_size = {
             first: (await bench.post(IDEA_PAGE, {"first": first, "after": None}))[2] for first in (5, 100)
