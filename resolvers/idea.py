@@ -176,6 +176,8 @@ async def update_idea(
     idea = await owned_idea(change, key)
     if idea.status is IdeaStatus.ARCHIVED:
         raise reject(ErrorCode.CONFLICT, "id", "An archived idea is kept as it is.")
+    if "description" in values and values["description"] is None:
+        values = values | {"description": ""}
     required = frozenset(values) & {"title", "teaser"} | (
         {"description"} if idea.status is IdeaStatus.PUBLISHED and "description" in values else set()
     )

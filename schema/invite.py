@@ -62,17 +62,18 @@ class Invite(Node):
             await info.context.loaders.profile_by_id.load(self.recipient_id)
         )
 
-    @strawberry.field(description="The idea the invitation is about, if any.")
+    @strawberry.field(description="The idea the invitation is about; null when the viewer may not see it.")
     async def idea(self, info: Info) -> Annotated["Idea", strawberry.lazy("schema.idea")] | None:
-        if self.idea_id is None:
-            return None
-        return idea_types.Idea.from_row(await info.context.loaders.idea_by_id.load(self.idea_id))
+        row = None if self.idea_id is None else await info.context.loaders.idea_by_id.load(self.idea_id)
+        return None if row is None else idea_types.Idea.from_row(row)
 
-    @strawberry.field(description="The team the invitation is to join, if any.")
+    @strawberry.field(
+        description="The team the invitation is to join; null until the team forms, or when the viewer "
+        "may not see it."
+    )
     async def team(self, info: Info) -> Annotated["Team", strawberry.lazy("schema.team")] | None:
-        if self.team_id is None:
-            return None
-        return team_types.Team.from_row(await info.context.loaders.team_by_id.load(self.team_id))
+        row = None if self.team_id is None else await info.context.loaders.team_by_id.load(self.team_id)
+        return None if row is None else team_types.Team.from_row(row)
 
 
 @strawberry.input(description="An invitation to join the team carrying one of your ideas.")
