@@ -273,7 +273,11 @@ class ContestMutation:
         description="Enters your team (2 to 4 members) in an open round, once; where the round asks for "
         "it, the members come from at least two sectors."
     )
-    async def submit_to_round(self, info: Info, input: SubmitToRoundInput) -> SubmissionPayload | None:
+    async def submit_to_round(
+        self,
+        info: Info,
+        input: Annotated[SubmitToRoundInput, described("The team, the round and the draft.")],
+    ) -> SubmissionPayload | None:
         return await _submission_payload(
             info,
             lambda c: contests.submit_to_round(
@@ -293,7 +297,11 @@ class ContestMutation:
     @strawberry.mutation(
         description="The jury's decision on a submission, with the award and its instalments."
     )
-    async def review_submission(self, info: Info, input: ReviewSubmissionInput) -> SubmissionPayload | None:
+    async def review_submission(
+        self,
+        info: Info,
+        input: Annotated[ReviewSubmissionInput, described("The submission and the decision.")],
+    ) -> SubmissionPayload | None:
         instalments = [(part.amount_eur, part.condition) for part in input.instalments]
         return await _submission_payload(
             info,
@@ -316,12 +324,16 @@ class ContestMutation:
         )
 
     @strawberry.mutation(description="Admins only: announces a new round.")
-    async def create_round(self, info: Info, input: CreateRoundInput) -> ContestRoundPayload | None:
+    async def create_round(
+        self, info: Info, input: Annotated[CreateRoundInput, described("The new round.")]
+    ) -> ContestRoundPayload | None:
         values = given(input)
         return await _round_payload(info, lambda c: contests.create_round(c, values))
 
     @strawberry.mutation(description="Admins only: changes a round.")
-    async def update_round(self, info: Info, input: UpdateRoundInput) -> ContestRoundPayload | None:
+    async def update_round(
+        self, info: Info, input: Annotated[UpdateRoundInput, described("The round and the fields to change.")]
+    ) -> ContestRoundPayload | None:
         values = given(input, "id")
         return await _round_payload(
             info,

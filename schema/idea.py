@@ -221,14 +221,18 @@ Reason = Annotated[str, described("Why, in words the owner will read; at most 2,
 @strawberry.type
 class IdeaMutation:
     @strawberry.mutation(description="Creates a draft idea owned by you.")
-    async def create_idea(self, info: Info, input: CreateIdeaInput) -> IdeaPayload | None:
+    async def create_idea(
+        self, info: Info, input: Annotated[CreateIdeaInput, described("The new idea.")]
+    ) -> IdeaPayload | None:
         values = given(input, "topics", "skills_needed")
         return await _idea_payload(
             info, lambda c: ideas.create_idea(c, values, input.topics, input.skills_needed)
         )
 
     @strawberry.mutation(description="Changes an idea you own.")
-    async def update_idea(self, info: Info, input: UpdateIdeaInput) -> IdeaPayload | None:
+    async def update_idea(
+        self, info: Info, input: Annotated[UpdateIdeaInput, described("The idea and the fields to change.")]
+    ) -> IdeaPayload | None:
         values = given(input, "id", "topics", "skills_needed")
         topics = None if input.topics is strawberry.UNSET else input.topics
         skills = None if input.skills_needed is strawberry.UNSET else input.skills_needed

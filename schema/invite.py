@@ -108,7 +108,9 @@ class InviteMutation:
         description="Invites a member to an idea's team. No self-invitations, one pending invitation "
         "per member and idea, and at most 30 invitations an hour."
     )
-    async def send_invite(self, info: Info, input: SendInviteInput) -> InvitePayload | None:
+    async def send_invite(
+        self, info: Info, input: Annotated[SendInviteInput, described("Whom to invite to which idea.")]
+    ) -> InvitePayload | None:
         return await _invite_payload(
             info,
             lambda c: invites.send_invite(

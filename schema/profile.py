@@ -287,14 +287,18 @@ def _profile_payload(result: tuple[Profile | None, list[UserError]]) -> ProfileP
 @strawberry.type
 class ProfileMutation:
     @strawberry.mutation(description="Creates the signed-in member's profile; one per portal account.")
-    async def create_profile(self, info: Info, input: CreateProfileInput) -> ProfilePayload | None:
+    async def create_profile(
+        self, info: Info, input: Annotated[CreateProfileInput, described("Your new profile.")]
+    ) -> ProfilePayload | None:
         values = given(input)
         return _profile_payload(
             await changed(info, lambda c: profiles.create_profile(c, values), _by_id, Profile.from_row)
         )
 
     @strawberry.mutation(description="Changes your profile.")
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> ProfilePayload | None:
+    async def update_profile(
+        self, info: Info, input: Annotated[UpdateProfileInput, described("The fields to change.")]
+    ) -> ProfilePayload | None:
         values = given(input)
         return _profile_payload(
             await changed(info, lambda c: profiles.update_profile(c, values), _by_id, Profile.from_row)

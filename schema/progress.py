@@ -10,6 +10,7 @@ from resolvers.change import key_or_rejected
 from resolvers.ids import to_global_id
 from schema import profile as profile_types
 from schema import team as team_types
+from schema.arguments import described
 from schema.base import Info, Node, utc
 from schema.enums import ProgressOutcome
 from schema.mutation import UserError, changed, given
@@ -81,7 +82,7 @@ class ProgressMutation:
         description="Posts an entry to your team's project log, successful failures included."
     )
     async def post_progress_update(
-        self, info: Info, input: PostProgressUpdateInput
+        self, info: Info, input: Annotated[PostProgressUpdateInput, described("The team and the entry.")]
     ) -> ProgressUpdatePayload | None:
         values = given(input, "team_id")
         entry, errors = await changed(

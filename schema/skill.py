@@ -134,12 +134,16 @@ async def _skill_payload(info: Info, work: Callable[[Change], Awaitable[int | No
 @strawberry.type
 class SkillMutation:
     @strawberry.mutation(description="Admins only: adds a skill to the taxonomy.")
-    async def create_skill(self, info: Info, input: CreateSkillInput) -> SkillPayload | None:
+    async def create_skill(
+        self, info: Info, input: Annotated[CreateSkillInput, described("The new skill.")]
+    ) -> SkillPayload | None:
         return await _skill_payload(
             info, lambda c: skills.create_skill(c, input.slug, input.name, input.category)
         )
 
     @strawberry.mutation(description="Admins only: renames or regroups a skill.")
-    async def update_skill(self, info: Info, input: UpdateSkillInput) -> SkillPayload | None:
+    async def update_skill(
+        self, info: Info, input: Annotated[UpdateSkillInput, described("The skill and the fields to change.")]
+    ) -> SkillPayload | None:
         values = given(input, "slug")
         return await _skill_payload(info, lambda c: skills.update_skill(c, input.slug, values))
