@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,17 +39,18 @@ class AuthenticationError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class TokenVerifier:
-    key: str | None
+    key: str | RSAPublicKey | EllipticCurvePublicKey | None
     algorithms: tuple[str, ...]
     issuer: str | None
     audience: str | None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "TokenVerifier":
-        if settings.jwt_public_key:
-            return cls(
-                settings.jwt_public_key, ("RS256", "ES256"), settings.jwt_issuer, settings.jwt_audience
-            )
+        """A public key allows only its own algorithm, so no token can pass it off as an HMAC secret."""
+        public = settings.public_key
+        if public is not None:
+            algorithm = "RS256" if isinstance(public, RSAPublicKey) else "ES256"
+            return cls(public, (algorithm,), settings.jwt_issuer, settings.jwt_audience)
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         return cls(secret, ("HS256",), settings.jwt_issuer, settings.jwt_audience)
 
@@ -68,7 +71,7 @@ class TokenVerifier:
             )
         return Identity(subject=subject, roles=_roles(claims.get("roles")))
 
-    def _claims(self, token: str, key: str) -> dict[str, Any]:
+    def _claims(self, token: str, key: str | RSAPublicKey | EllipticCurvePublicKey) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -1,8 +1,12 @@
 """Settings from `CIP_*` environment variables; the defaults run the embedded demo."""
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import SecretStr, model_validator
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 WELL_KNOWN_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test", "password"})
@@ -33,6 +37,23 @@ class Settings(BaseSettings):
     invites_per_hour: int = 30
     """How many invitations one member may send within an hour."""
 
+    @field_validator("jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """`CIP_JWT_PUBLIC_KEY=` in an environment file means no key, not an empty one."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("jwt_public_key")
+    @classmethod
+    def _readable_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            public_key_of(value)
+        return value
+
+    @property
+    def public_key(self) -> RSAPublicKey | EllipticCurvePublicKey | None:
+        return None if self.jwt_public_key is None else public_key_of(self.jwt_public_key)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         """Without a key no sign-in can be verified, so production would serve members as strangers."""
@@ -56,3 +77,14 @@ class Settings(BaseSettings):
     @property
     def serve_graphiql(self) -> bool:
         return self.env == "development" if self.graphiql is None else self.graphiql
+
+
+def public_key_of(pem: str) -> RSAPublicKey | EllipticCurvePublicKey:
+    """The portal's key, refused at start when it is not an RSA or EC public key in PEM."""
+    try:
+        key = load_pem_public_key(pem.encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+        raise ValueError("CIP_JWT_PUBLIC_KEY is not a PEM public key (-----BEGIN PUBLIC KEY-----)") from error
+    if not isinstance(key, RSAPublicKey | EllipticCurvePublicKey):
+        raise ValueError("CIP_JWT_PUBLIC_KEY must be an RSA (RS256) or EC (ES256) public key")
+    return key

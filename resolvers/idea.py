@@ -91,6 +91,11 @@ MAX_LINKS = 10
 """Topics, and skills needed, per idea."""
 
 
+def _empty_description_if_null(values: dict[str, Any]) -> dict[str, Any]:
+    """A draft may lack a description (publishing needs one); the column holds empty text then."""
+    return values | {"description": ""} if values.get("description", "") is None else values
+
+
 def _check_texts(values: dict[str, Any], required: frozenset[str]) -> None:
     checks = Checks()
     for name, limit in IDEA_TEXT_LIMITS.items():
@@ -133,7 +138,7 @@ async def create_idea(
 ) -> int:
     """A draft: only its owner (and later its team) sees it until it is published."""
     owner = change.profile_id
-    values = {"description": ""} | values
+    values = _empty_description_if_null({"description": None} | values)
     _check_texts(values, frozenset({"title", "teaser"}))
     key: int = await change.scalar(
         insert(Idea).values(owner_id=owner, status=IdeaStatus.DRAFT, **values).returning(col(Idea.id))
@@ -176,8 +181,7 @@ async def update_idea(
     idea = await owned_idea(change, key)
     if idea.status is IdeaStatus.ARCHIVED:
         raise reject(ErrorCode.CONFLICT, "id", "An archived idea is kept as it is.")
-    if "description" in values and values["description"] is None:
-        values = values | {"description": ""}
+    values = _empty_description_if_null(values)
     required = frozenset(values) & {"title", "teaser"} | (
         {"description"} if idea.status is IdeaStatus.PUBLISHED and "description" in values else set()
     )
