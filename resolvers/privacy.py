@@ -95,6 +95,15 @@ async def _records(connection: AsyncConnection, statement: AnySelect, **ids: str
     return [_record(row, **ids) for row in (await connection.execute(statement)).mappings()]
 
 
+INVITE_IDS = {
+    "id": "Invite",
+    "sender_id": "Profile",
+    "recipient_id": "Profile",
+    "idea_id": "Idea",
+    "team_id": "Team",
+}
+
+
 async def export_my_data(connection: AsyncConnection, key: int) -> dict[str, Any]:
     """Everything the service holds about one profile, as one JSON-ready document."""
     profile = await _records(connection, select(Profile).where(col(Profile.id) == key), id="Profile")
@@ -152,22 +161,10 @@ async def export_my_data(connection: AsyncConnection, key: int) -> dict[str, Any
             team_id="Team",
         ),
         "invitesSent": await _records(
-            connection,
-            select(Invite).where(col(Invite.sender_id) == key),
-            id="Invite",
-            sender_id="Profile",
-            recipient_id="Profile",
-            idea_id="Idea",
-            team_id="Team",
+            connection, select(Invite).where(col(Invite.sender_id) == key), **INVITE_IDS
         ),
         "invitesReceived": await _records(
-            connection,
-            select(Invite).where(col(Invite.recipient_id) == key),
-            id="Invite",
-            sender_id="Profile",
-            recipient_id="Profile",
-            idea_id="Idea",
-            team_id="Team",
+            connection, select(Invite).where(col(Invite.recipient_id) == key), **INVITE_IDS
         ),
         "progressUpdates": await _records(
             connection,
