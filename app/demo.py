@@ -319,13 +319,19 @@ class _Builder:
         return submissions
 
     def invites(self, count: int, ideas: Rows, profiles: Rows) -> Rows:
-        """Owners inviting other profiles to their published ideas."""
+        """Owners inviting other profiles to their published ideas; one pending invitation per
+        owner, recipient and idea, as the database requires (a repeat has expired)."""
         shown = [idea for idea in ideas if idea["status"] is not IdeaStatus.DRAFT]
         invites = []
+        pending: set[tuple[int, int, int]] = set()
         for key in self._keys("invite", count):
             idea = self.rng.choice(shown)
             recipient = self.rng.choice([p for p in profiles[:50] if p["id"] != idea["owner_id"]])
             status = self.rng.choice(list(InviteStatus))
+            if status is InviteStatus.PENDING:
+                triple = (idea["owner_id"], recipient["id"], idea["id"])
+                status = InviteStatus.EXPIRED if triple in pending else status
+                pending.add(triple)
             created = self._moment(idea["created_at"], 30)
             responded = created + timedelta(days=self.rng.randint(1, 14))
             invites.append(

@@ -16,6 +16,8 @@ class Idea(SQLModel, table=True):
         CheckConstraint(f"length(teaser) BETWEEN 1 AND {TEASER_MAX_LENGTH}", name="teaser_length"),
         CheckConstraint("status = 'DRAFT' OR published_at IS NOT NULL", name="published_has_date"),
         Index("ix_idea_status_id", "status", "id"),
+        # Counting the ideas a viewer may see reads this index alone.
+        Index("ix_idea_visibility", "status", "hidden_at", "owner_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
