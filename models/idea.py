@@ -17,7 +17,7 @@ class Idea(SQLModel, table=True):
         CheckConstraint("status = 'DRAFT' OR published_at IS NOT NULL", name="published_has_date"),
         Index("ix_idea_status_id", "status", "id"),
         # Counting the ideas a viewer may see reads this index alone.
-        Index("ix_idea_visibility", "status", "hidden_at", "owner_id"),
+        Index("ix_idea_visibility", "status", "hidden_at", "owner_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -26,7 +26,7 @@ LEAD = sa.text("role = 'LEAD'")
 def upgrade() -> None:
     op.add_column("idea", sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("idea", sa.Column("hidden_reason", sa.String(length=2000), nullable=True))
-    op.create_index("ix_idea_visibility", "idea", ["status", "hidden_at", "owner_id"], unique=False)
+    op.create_index("ix_idea_visibility", "idea", ["status", "hidden_at", "owner_id", "id"], unique=False)
     op.add_column(
         "contest_round",
         sa.Column("cross_sector_required", sa.Boolean(), server_default=sa.false(), nullable=False),
