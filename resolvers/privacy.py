@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
+from loaders.idea import IDEA_COLUMNS
 from models import (
     ContestRound,
     Idea,
@@ -118,19 +119,9 @@ async def export_my_data(connection: AsyncConnection, key: int) -> dict[str, Any
         ),
         "ideas": await _records(
             connection,
-            select(
-                col(Idea.id),
-                col(Idea.title),
-                col(Idea.teaser),
-                col(Idea.description),
-                col(Idea.status),
-                col(Idea.created_at),
-                col(Idea.updated_at),
-                col(Idea.published_at),
-                col(Idea.hidden_at),
-                col(Idea.hidden_reason),
-            ).where(col(Idea.owner_id) == key),
+            select(*IDEA_COLUMNS).where(col(Idea.owner_id) == key),
             id="Idea",
+            owner_id="Profile",
         ),
         "ideaTopics": await _records(
             connection,
