@@ -40,12 +40,16 @@ class Change:
     async def scalar(self, statement: Executable) -> Any:
         return (await self.connection.execute(statement)).scalar()
 
-    async def visible_row(self, statement: Executable) -> Row[Any] | None:
-        """A row read under one of the policy's conditions, which take the viewer's parameters."""
+    async def visible(self, statement: Executable, field: str, noun: str) -> Row[Any]:
+        """The row read under one of the policy's conditions (which take the viewer's parameters);
+        NOT_FOUND, naming the input field, when there is none the viewer may see."""
         parameters = self.viewer.parameters
         if self.connection.dialect.name == "sqlite":
             parameters = {k: json.dumps(v) if isinstance(v, list) else v for k, v in parameters.items()}
-        return (await self.connection.execute(statement, parameters)).first()
+        row = (await self.connection.execute(statement, parameters)).first()
+        if row is None:
+            raise reject(ErrorCode.NOT_FOUND, field, f"No {noun} with this '{field}' exists for you.")
+        return row
 
 
 def key_or_rejected(global_id: str, field: str, type_name: str) -> int:

@@ -156,14 +156,13 @@ async def submit_to_round(change: Change, team_id: int, round_id: int, draft: st
 
 
 async def _visible_submission(change: Change, key: int, field: str = "id") -> Any:
-    row = await change.visible_row(
+    return await change.visible(
         select(*SUBMISSION_COLUMNS)
         .where(col(Submission.id) == key, submissions_visible(change.viewer.reach))
-        .with_for_update()
+        .with_for_update(),
+        field,
+        "submission",
     )
-    if row is None:
-        raise reject(ErrorCode.NOT_FOUND, field, f"No submission with this '{field}' exists for you.")
-    return row
 
 
 async def withdraw_submission(change: Change, key: int) -> int:

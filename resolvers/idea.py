@@ -149,12 +149,13 @@ async def create_idea(
 
 async def visible_idea(change: Change, key: int, field: str = "id") -> Any:
     """The idea, locked for this transaction; NOT_FOUND when the viewer may not see it."""
-    row = await change.visible_row(
-        select(*IDEA_COLUMNS).where(col(Idea.id) == key, ideas_visible(change.viewer.reach)).with_for_update()
+    return await change.visible(
+        select(*IDEA_COLUMNS)
+        .where(col(Idea.id) == key, ideas_visible(change.viewer.reach))
+        .with_for_update(),
+        field,
+        "idea",
     )
-    if row is None:
-        raise reject(ErrorCode.NOT_FOUND, field, f"No idea with this '{field}' exists for you.")
-    return row
 
 
 async def owned_idea(change: Change, key: int, field: str = "id") -> Any:

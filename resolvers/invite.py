@@ -95,13 +95,13 @@ async def send_invite(change: Change, recipient: int, idea_id: int, message: str
 
 
 async def _pending_invite(change: Change, key: int) -> Any:
-    invite = await change.visible_row(
+    invite = await change.visible(
         select(*INVITE_COLUMNS)
         .where(col(Invite.id) == key, invites_visible(change.viewer.reach))
-        .with_for_update()
+        .with_for_update(),
+        "id",
+        "invitation",
     )
-    if invite is None:
-        raise reject(ErrorCode.NOT_FOUND, "id", "No invitation with this 'id' exists for you.")
     if invite.status is not InviteStatus.PENDING:
         raise reject(ErrorCode.CONFLICT, "id", f"The invitation is {invite.status} already.")
     return invite

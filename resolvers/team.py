@@ -70,12 +70,9 @@ async def settle_team(change: Change, team_id: int) -> bool:
 
 
 async def visible_team(change: Change, key: int, field: str) -> Any:
-    row = await change.visible_row(
-        select(*TEAM_COLUMNS).where(col(Team.id) == key, teams_visible(change.viewer.reach))
+    return await change.visible(
+        select(*TEAM_COLUMNS).where(col(Team.id) == key, teams_visible(change.viewer.reach)), field, "team"
     )
-    if row is None:
-        raise reject(ErrorCode.NOT_FOUND, field, f"No team with this '{field}' exists for you.")
-    return row
 
 
 async def team_of_member(change: Change, key: int, field: str = "teamId") -> Any:
