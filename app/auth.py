@@ -113,12 +113,20 @@ def mint_token(
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
-def unauthenticated(message: str) -> JSONResponse:
-    """A GraphQL-shaped refusal, so clients read it like any other error."""
+def error_response(
+    message: str, code: str, status_code: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A GraphQL-shaped refusal outside GraphQL, so clients read it like any other error."""
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def unauthenticated(message: str) -> JSONResponse:
+    return error_response(
+        message, "UNAUTHENTICATED", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     )
 
 

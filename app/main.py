@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from app.auth import AuthenticationMiddleware, TokenVerifier, unauthenticated
+from app.auth import AuthenticationMiddleware, TokenVerifier, error_response, unauthenticated
 from app.context import Context, build_context
 from app.demo import load_demo_data_if_empty
 from app.settings import Settings
@@ -65,17 +65,7 @@ async def export_my_data_route(request: Request) -> Response:
     finally:
         await reader.close()
     if viewer.profile_id is None:
-        return JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": "You have no profile, so there is nothing to export.",
-                        "extensions": {"code": "NOT_FOUND"},
-                    }
-                ]
-            },
-            status_code=404,
-        )
+        return error_response("You have no profile, so there is nothing to export.", "NOT_FOUND", 404)
     async with database.engine.connect() as connection:
         document = await export_my_data(connection, viewer.profile_id)
     return JSONResponse(
