@@ -1,13 +1,13 @@
 """Profiles: who people and organisations are, and what they offer and seek."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
-from aiodataloader import DataLoader
 
-from loaders import Loaders
 from resolvers import profile as profiles
+from resolvers.change import Change
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
 from resolvers.pagination import page_request
@@ -280,8 +280,9 @@ class ProfilePayload:
     errors: list[UserError] = strawberry.field(description="Why the change was refused; empty on success.")
 
 
-def _profile_payload(result: tuple[Profile | None, list[UserError]]) -> ProfilePayload:
-    return ProfilePayload(profile=result[0], errors=result[1])
+async def _profile_payload(info: Info, work: Callable[[Change], Awaitable[int | None]]) -> ProfilePayload:
+    profile, errors = await changed(info, work, lambda loaders: loaders.profile_by_id, Profile.from_row)
+    return ProfilePayload(profile=profile, errors=errors)
 
 
 @strawberry.type
@@ -291,18 +292,14 @@ class ProfileMutation:
         self, info: Info, input: Annotated[CreateProfileInput, described("Your new profile.")]
     ) -> ProfilePayload | None:
         values = given(input)
-        return _profile_payload(
-            await changed(info, lambda c: profiles.create_profile(c, values), _by_id, Profile.from_row)
-        )
+        return await _profile_payload(info, lambda c: profiles.create_profile(c, values))
 
     @strawberry.mutation(description="Changes your profile.")
     async def update_profile(
         self, info: Info, input: Annotated[UpdateProfileInput, described("The fields to change.")]
     ) -> ProfilePayload | None:
         values = given(input)
-        return _profile_payload(
-            await changed(info, lambda c: profiles.update_profile(c, values), _by_id, Profile.from_row)
-        )
+        return await _profile_payload(info, lambda c: profiles.update_profile(c, values))
 
     @strawberry.mutation(description="Replaces the skills you offer and seek with the lists given.")
     async def set_skills(
@@ -313,10 +310,4 @@ class ProfileMutation:
     ) -> ProfilePayload | None:
         offered = [(claim.skill, claim.level) for claim in offers]
         sought = [(claim.skill, claim.level) for claim in seeks]
-        return _profile_payload(
-            await changed(info, lambda c: profiles.set_skills(c, offered, sought), _by_id, Profile.from_row)
-        )
-
-
-def _by_id(loaders: Loaders) -> DataLoader[int, Any]:
-    return loaders.profile_by_id
+        return await _profile_payload(info, lambda c: profiles.set_skills(c, offered, sought))
