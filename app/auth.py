@@ -69,7 +69,9 @@ class TokenVerifier:
             raise AuthenticationError(
                 "The sign-in token's 'sub' claim must be a subject id of 1 to 255 characters."
             )
-        return Identity(subject=subject, roles=_roles(claims.get("roles")))
+        expiry = claims.get("exp")
+        expires_at = None if expiry is None else datetime.fromtimestamp(expiry, UTC) + LEEWAY
+        return Identity(subject=subject, roles=_roles(claims.get("roles")), expires_at=expires_at)
 
     def _claims(self, token: str, key: str | RSAPublicKey | EllipticCurvePublicKey) -> dict[str, Any]:
         try:

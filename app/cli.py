@@ -16,6 +16,9 @@ from models.db import Database
 from models.migrate import migrate
 from resolvers.viewer import Role
 
+GRACEFUL_SHUTDOWN_SECONDS = 10
+"""How long open requests and WebSockets get to finish when the server is asked to stop."""
+
 
 async def _migrate(settings: Settings) -> None:
     database = Database(settings.database_url)
@@ -43,7 +46,15 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 def _export_schema() -> None:

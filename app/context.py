@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import HTTPConnection
 
 from app.settings import Settings
 from loaders import Loaders
 from models.db import Database, RequestReader
+from resolvers.event import Hub
 from resolvers.viewer import Identity, Viewer, viewer_of
 
 
@@ -20,18 +22,31 @@ class Context:
     identity: Identity | None
     viewer: Viewer
     loaders: Loaders
+    hub: Hub
+    """Live events: subscribing, and publishing what a mutation announced."""
     request: HTTPConnection | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     """One clock reading per request, so every round in a response agrees on its phase."""
+    connection_params: dict[str, Any] | None = None
+    """The payload of a WebSocket's `connection_init`, where the token may travel."""
 
     async def renew(self) -> None:
         """After a write the viewer's teams may have changed and loaded rows are stale."""
         self.viewer = await viewer_of(self.reader, self.identity)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Forgets loaded rows: a live subscription resolves each event with what is current."""
+        self.now = datetime.now(UTC)
         self.loaders = Loaders(self.reader, self.viewer)
 
 
 async def build_context(
-    database: Database, settings: Settings, identity: Identity | None, request: HTTPConnection | None = None
+    database: Database,
+    settings: Settings,
+    hub: Hub,
+    identity: Identity | None,
+    request: HTTPConnection | None = None,
 ) -> Context:
     reader = database.request_reader()
     viewer = await viewer_of(reader, identity)
@@ -42,5 +57,6 @@ async def build_context(
         identity=identity,
         viewer=viewer,
         loaders=Loaders(reader, viewer),
+        hub=hub,
         request=request,
     )

@@ -6,11 +6,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 WELL_KNOWN_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test", "password"})
 MIN_PRODUCTION_SECRET_LENGTH = 32
+BROKER_SCHEMES = ("redis://", "rediss://", "postgresql://", "postgres://", "postgresql+asyncpg://")
 
 
 class Settings(BaseSettings):
@@ -36,12 +37,41 @@ class Settings(BaseSettings):
     """When set, a token's `aud` must contain it."""
     invites_per_hour: int = 30
     """How many invitations one member may send within an hour."""
+    invite_ttl_days: int = Field(default=14, ge=1)
+    """A pending invitation expires after this many days; its sender is told."""
+    invite_sweep_seconds: float = Field(default=60, gt=0)
+    """How often each replica looks for invitations that have expired."""
+    broker_url: str | None = None
+    """Where live events travel between replicas: redis://host:6379/0 (Redis pub/sub) or
+    postgresql://user@host/db (LISTEN/NOTIFY); unset, they stay in this process."""
+    broker_channel: str = Field(default="cip_events", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    """The Redis channel or PostgreSQL notification channel the replicas share."""
+    max_subscriptions_per_connection: int = Field(default=10, ge=1, le=100)
+    """Operations one WebSocket connection may run at once; more are refused."""
+    subscriber_queue_size: int = Field(default=100, ge=1)
+    """Events waiting for one slow subscriber; when it falls this far behind it is told and closed."""
+    ws_ping_interval: float = Field(default=20, gt=0)
+    """Seconds between the server's WebSocket pings; a peer that misses one for
+    `ws_ping_timeout` seconds is disconnected, so dead peers are found within 40 s."""
+    ws_ping_timeout: float = Field(default=20, gt=0)
 
-    @field_validator("jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", mode="before")
+    @field_validator(
+        "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "broker_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         """`CIP_JWT_PUBLIC_KEY=` in an environment file means no key, not an empty one."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(BROKER_SCHEMES):
+            raise ValueError(
+                "CIP_BROKER_URL must start with redis://, rediss:// or postgresql:// (or be unset for the "
+                "in-process broker)"
+            )
+        return value
 
     @field_validator("jwt_public_key")
     @classmethod

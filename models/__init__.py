@@ -11,6 +11,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 from models.contest import AwardInstalment, ContestRound, Submission  # noqa: E402
+from models.event import Event  # noqa: E402
 from models.idea import Idea, IdeaReport, IdeaSkill, IdeaTopic  # noqa: E402
 from models.invite import Invite  # noqa: E402
 from models.profile import Profile  # noqa: E402
@@ -24,6 +25,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AwardInstalment",
     "ContestRound",
+    "Event",
     "Idea",
     "IdeaReport",
     "IdeaSkill",

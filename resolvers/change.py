@@ -1,9 +1,9 @@
 """What every write works with: its transaction, who writes, and when."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Executable, Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,6 +12,9 @@ from resolvers.errors import ErrorCode, UserInputError, reject
 from resolvers.ids import key_of
 from resolvers.viewer import Viewer
 
+if TYPE_CHECKING:
+    from resolvers.event import Event
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -19,6 +22,8 @@ class Change:
     viewer: Viewer
     now: datetime
     invites_per_hour: int
+    events: list["Event"] = field(default_factory=list)
+    """What the change will announce once it has committed (resolvers.event.record)."""
 
     @property
     def profile_id(self) -> int:

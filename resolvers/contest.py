@@ -18,6 +18,7 @@ from models.enums import (
     FUNDING_ROUND_MAX_AWARD_EUR,
     IDEA_CONTEST_MAX_AWARD_EUR,
     LONG_TEXT_MAX_LENGTH,
+    EventKind,
     RoundKind,
     RoundPhase,
     SubmissionStatus,
@@ -25,6 +26,7 @@ from models.enums import (
 from models.query import in_array
 from resolvers.change import Change, camel
 from resolvers.errors import Checks, ErrorCode, Problem, Rejected, reject
+from resolvers.event import record_for_team
 from resolvers.policy import submissions_visible
 from resolvers.team import MAX_TEAM_SIZE, MIN_TEAM_SIZE, real_members, team_of_member
 from resolvers.viewer import Reach
@@ -148,11 +150,19 @@ async def submit_to_round(change: Change, team_id: int, round_id: int, draft: st
         await change.connection.execute(
             update(Submission).where(col(Submission.id) == entry.id).values(**values)
         )
-        return int(entry.id)
-    key: int = await change.scalar(
-        insert(Submission).values(team_id=team_id, round_id=round_id, **values).returning(col(Submission.id))
-    )
+        key = int(entry.id)
+    else:
+        key = await change.scalar(
+            insert(Submission)
+            .values(team_id=team_id, round_id=round_id, **values)
+            .returning(col(Submission.id))
+        )
+    await _announce_status(change, team_id, key)
     return key
+
+
+async def _announce_status(change: Change, team_id: int, key: int) -> None:
+    await record_for_team(change, EventKind.SUBMISSION_STATUS_CHANGED, team_id, submission_id=key)
 
 
 async def _visible_submission(change: Change, key: int, field: str = "id") -> Any:
@@ -181,6 +191,7 @@ async def withdraw_submission(change: Change, key: int) -> int:
         .where(col(Submission.id) == key)
         .values(status=SubmissionStatus.WITHDRAWN, updated_at=change.now)
     )
+    await _announce_status(change, submission.team_id, key)
     return key
 
 
@@ -245,6 +256,7 @@ async def review_submission(
                 for position, (amount, condition) in enumerate(instalments, start=1)
             ],
         )
+    await _announce_status(change, submission.team_id, key)
     return key
 
 

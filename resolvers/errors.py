@@ -4,6 +4,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+class CodedError(Exception):
+    """A refusal the client reads as an error with `extensions.code`; the message is safe to show."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class UserInputError(Exception):
     """Bad input: the message names the argument and is safe to show to the client."""
 

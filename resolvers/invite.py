@@ -12,14 +12,21 @@ from sqlmodel import col
 
 from loaders.invite import INVITE_COLUMNS
 from models import Invite, Membership, Profile, Team
-from models.enums import MESSAGE_MAX_LENGTH, IdeaStatus, InviteStatus, TeamRole
+from models.enums import MESSAGE_MAX_LENGTH, EventKind, IdeaStatus, InviteStatus, TeamRole
 from resolvers.change import Change
 from resolvers.errors import Checks, ErrorCode, reject
+from resolvers.event import record_for_member, record_for_team
 from resolvers.idea import visible_idea
 from resolvers.policy import invites_visible
 from resolvers.team import MAX_TEAM_SIZE, real_members
 
 RATE_WINDOW = timedelta(hours=1)
+CLOSING_EVENTS = {
+    InviteStatus.ACCEPTED: EventKind.INVITE_ACCEPTED,
+    InviteStatus.DECLINED: EventKind.INVITE_DECLINED,
+    InviteStatus.WITHDRAWN: EventKind.INVITE_WITHDRAWN,
+    InviteStatus.EXPIRED: EventKind.INVITE_EXPIRED,
+}
 
 
 async def _team_of_idea(change: Change, idea_id: int) -> Any:
@@ -91,6 +98,7 @@ async def send_invite(change: Change, recipient: int, idea_id: int, message: str
         )
         .returning(col(Invite.id))
     )
+    await record_for_member(change, EventKind.INVITE_RECEIVED, recipient, key)
     return key
 
 
@@ -107,12 +115,21 @@ async def _pending_invite(change: Change, key: int) -> Any:
     return invite
 
 
-async def _close(change: Change, key: int, status: InviteStatus, team_id: int | None = None) -> int:
+async def _close(change: Change, invite: Any, status: InviteStatus, team_id: int | None = None) -> int:
     values: dict[str, Any] = {"status": status, "responded_at": change.now}
     if team_id is not None:
         values["team_id"] = team_id
-    await change.connection.execute(update(Invite).where(col(Invite.id) == key).values(**values))
-    return key
+    await change.connection.execute(update(Invite).where(col(Invite.id) == invite.id).values(**values))
+    await _announce_closed(change, invite, status)
+    return int(invite.id)
+
+
+async def _announce_closed(change: Change, invite: Any, status: InviteStatus) -> None:
+    """The sender hears how their invitation ended; the recipient too when it ended without them."""
+    kind = CLOSING_EVENTS[status]
+    await record_for_member(change, kind, invite.sender_id, invite.id)
+    if status in (InviteStatus.WITHDRAWN, InviteStatus.EXPIRED):
+        await record_for_member(change, kind, invite.recipient_id, invite.id)
 
 
 async def respond_to_invite(change: Change, key: int, accept: bool) -> int:
@@ -120,7 +137,7 @@ async def respond_to_invite(change: Change, key: int, accept: bool) -> int:
     if invite.recipient_id != change.profile_id:
         raise reject(ErrorCode.FORBIDDEN, "id", "Only the invited member may answer the invitation.")
     if not accept:
-        return await _close(change, key, InviteStatus.DECLINED)
+        return await _close(change, invite, InviteStatus.DECLINED)
     idea = await visible_idea(change, invite.idea_id, "id")
     if idea.status is IdeaStatus.ARCHIVED:
         raise reject(ErrorCode.CONFLICT, "id", "The idea has been archived; its team takes no new members.")
@@ -144,11 +161,26 @@ async def respond_to_invite(change: Change, key: int, accept: bool) -> int:
             team_id=team_id, profile_id=invite.recipient_id, role=TeamRole.MEMBER, joined_at=change.now
         )
     )
-    return await _close(change, key, InviteStatus.ACCEPTED, team_id)
+    await record_for_team(change, EventKind.MEMBER_JOINED, team_id, member_id=invite.recipient_id)
+    return await _close(change, invite, InviteStatus.ACCEPTED, team_id)
 
 
 async def withdraw_invite(change: Change, key: int) -> int:
     invite = await _pending_invite(change, key)
     if invite.sender_id != change.profile_id:
         raise reject(ErrorCode.FORBIDDEN, "id", "Only the member who sent the invitation may withdraw it.")
-    return await _close(change, key, InviteStatus.WITHDRAWN)
+    return await _close(change, invite, InviteStatus.WITHDRAWN)
+
+
+async def expire_invites(change: Change, ttl: timedelta) -> int:
+    """Pending invitations older than `ttl` expire; how many did. Replicas may run this at once:
+    each invitation is expired, and announced, by exactly one of them."""
+    expired = await change.rows(
+        update(Invite)
+        .where(col(Invite.status) == InviteStatus.PENDING, col(Invite.created_at) < change.now - ttl)
+        .values(status=InviteStatus.EXPIRED, responded_at=change.now)
+        .returning(col(Invite.id), col(Invite.sender_id), col(Invite.recipient_id))
+    )
+    for invite in expired:
+        await _announce_closed(change, invite, InviteStatus.EXPIRED)
+    return len(expired)

@@ -11,18 +11,15 @@ from sqlmodel import col
 from models import Idea, Invite, Membership, ProgressUpdate, Submission, Team
 from models.enums import IdeaStatus
 from models.query import in_array
+from resolvers.errors import CodedError
 from resolvers.viewer import Reach, Viewer
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 
 
-class AccessDenied(Exception):
+class AccessDenied(CodedError):
     """A field the viewer may not see: UNAUTHENTICATED when signing in would help, else FORBIDDEN."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _viewer_profile() -> ColumnElement[int]:

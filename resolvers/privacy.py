@@ -27,9 +27,10 @@ from models import (
     Topic,
 )
 from models.columns import utc
-from models.enums import TeamRole
+from models.enums import EventKind, TeamRole
 from models.query import AnySelect
 from resolvers.change import Change
+from resolvers.event import record_for_team
 from resolvers.ids import to_global_id
 from resolvers.team import lock_team, real_members, settle_team
 
@@ -57,6 +58,7 @@ async def delete_my_profile(change: Change) -> int:
                 .where(col(Membership.id) == membership.id)
                 .values(profile_id=None, role=TeamRole.MEMBER)
             )
+        await record_for_team(change, EventKind.MEMBER_LEFT, membership.team_id, also=[key], member_id=key)
         await settle_team(change, membership.team_id)
     ideas = await change.rows(
         select(col(Idea.id), col(Team.id).label("team_id"))

@@ -6,9 +6,10 @@ from sqlalchemy import insert
 from sqlmodel import col
 
 from models import ProgressUpdate
-from models.enums import LONG_TEXT_MAX_LENGTH, ProgressOutcome
+from models.enums import LONG_TEXT_MAX_LENGTH, EventKind, ProgressOutcome
 from resolvers.change import Change
 from resolvers.errors import Checks
+from resolvers.event import record_for_team
 from resolvers.team import team_of_member
 
 
@@ -27,5 +28,8 @@ async def post_progress_update(change: Change, team_id: int, values: dict[str, A
         insert(ProgressUpdate)
         .values(team_id=team_id, author_id=change.profile_id, created_at=change.now, **values)
         .returning(col(ProgressUpdate.id))
+    )
+    await record_for_team(
+        change, EventKind.PROGRESS_POSTED, team_id, member_id=change.profile_id, progress_update_id=key
     )
     return key

@@ -10,9 +10,10 @@ from loaders.pagination import ListQuery, Page, PageRequest, fetch_page
 from loaders.team import TEAM_COLUMNS
 from models import Idea, Membership, Profile, Submission, Team
 from models.db import RequestReader
-from models.enums import TeamRole
+from models.enums import EventKind, TeamRole
 from resolvers.change import Change
 from resolvers.errors import ErrorCode, reject
+from resolvers.event import record_for_team
 from resolvers.policy import teams_visible
 from resolvers.viewer import Reach, Viewer
 
@@ -60,6 +61,7 @@ async def settle_team(change: Change, team_id: int) -> bool:
         select(col(Submission.id)).where(col(Submission.team_id) == team_id).limit(1)
     )
     if len(members) < MIN_TEAM_SIZE and entered is None:
+        await record_for_team(change, EventKind.TEAM_DISSOLVED, team_id)
         await change.connection.execute(delete(Team).where(col(Team.id) == team_id))
         return False
     if members and all(member.role is not TeamRole.LEAD for member in members):
@@ -91,5 +93,8 @@ async def leave_team(change: Change, key: int) -> int | None:
         delete(Membership).where(
             col(Membership.team_id) == key, col(Membership.profile_id) == change.profile_id
         )
+    )
+    await record_for_team(
+        change, EventKind.MEMBER_LEFT, key, also=[change.profile_id], member_id=change.profile_id
     )
     return key if await settle_team(change, key) else None

@@ -1,6 +1,7 @@
 """Who is asking: the signed-in subject, their roles, their profile and the teams they are in."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -34,6 +35,11 @@ class Identity:
 
     subject: str
     roles: frozenset[Role] = frozenset()
+    expires_at: datetime | None = None
+    """When the token stops being valid; a live subscription ends then."""
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
 
 @dataclass(frozen=True, slots=True)

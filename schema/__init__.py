@@ -6,6 +6,7 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from schema.connection import ReleaseReader
 from schema.contest import ContestMutation, ContestQuery
 from schema.errors import ErrorPolicy
+from schema.event import EventSubscription
 from schema.hygiene import NoNulInLiterals, NoNulInVariables
 from schema.idea import IdeaMutation, IdeaQuery
 from schema.invite import InviteMutation
@@ -44,9 +45,19 @@ class Mutation(
     pass
 
 
+@strawberry.type(
+    description="Live events for signed-in members, over WebSocket (graphql-transport-ws, or the "
+    "legacy graphql-ws) or Server-Sent Events; the token goes in `connection_init` or the "
+    "Authorization header."
+)
+class Subscription(EventSubscription):
+    pass
+
+
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules([NoNulInLiterals]),

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
-from resolvers.errors import UserInputError
-from resolvers.policy import AccessDenied
+from resolvers.errors import CodedError, UserInputError
 
 logger = logging.getLogger("cip_graph.errors")
 MASKED_MESSAGE = "Internal server error"
@@ -23,7 +23,7 @@ def present(error: GraphQLError) -> GraphQLError:
     if isinstance(original, UserInputError):
         extensions = {"code": original.code, "argument": original.argument}
         message = str(original)
-    elif isinstance(original, AccessDenied):
+    elif isinstance(original, CodedError):
         extensions = {"code": original.code}
         message = str(original)
     else:
@@ -45,3 +45,9 @@ class ErrorPolicy(SchemaExtension):
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = [present(error) for error in result.errors]  # type: ignore[union-attr]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Each event of a subscription is a result of its own, presented before it is sent."""
+        if getattr(result, "errors", None):
+            result.errors = [present(error) for error in result.errors]  # type: ignore[union-attr]
+        yield

@@ -36,20 +36,21 @@ class UserError:
 async def perform(
     info: Info, work: Callable[[Change], Awaitable[Result]]
 ) -> tuple[Result | None, list[UserError]]:
-    """Runs `work` in one transaction: all of it is written, or (when refused) none of it."""
+    """Runs `work` in one transaction: all of it is written, or (when refused) none of it. What it
+    announced is published once it has committed, so no event tells of a change that was undone."""
     context = info.context
     policy.require_signed_in_to_write(context.viewer)
     try:
         async with context.database.transaction() as connection:
-            result = await work(
-                Change(connection, context.viewer, datetime.now(UTC), context.settings.invites_per_hour)
-            )
+            change = Change(connection, context.viewer, datetime.now(UTC), context.settings.invites_per_hour)
+            result = await work(change)
     except Rejected as rejected:
         return None, [UserError(code=p.code, field=p.field, message=p.message) for p in rejected.problems]
     except IntegrityError:
         logger.warning("A write lost a race against a concurrent one", exc_info=True)
         message = "This conflicts with a change made at the same moment; load the latest state and try again."
         return None, [UserError(code=ErrorCode.CONFLICT, field=None, message=message)]
+    await context.hub.publish(change.events)
     await context.renew()
     return result, []
 

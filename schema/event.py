@@ -1,0 +1,212 @@
+"""Live events over WebSocket (graphql-transport-ws, legacy graphql-ws) and Server-Sent Events."""
+
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar, cast
+
+import strawberry
+from aiodataloader import DataLoader
+
+from app.context import Context
+from models.enums import EventKind
+from resolvers import event as events
+from resolvers.errors import CodedError
+from resolvers.event import Event, Stream, StreamEnded
+from resolvers.ids import key_of, to_global_id
+from resolvers.policy import AccessDenied
+from schema import contest as contest_types
+from schema import invite as invite_types
+from schema import profile as profile_types
+from schema import progress as progress_types
+from schema import team as team_types
+from schema.arguments import described
+from schema.base import Info
+
+if TYPE_CHECKING:
+    from schema.contest import Submission
+    from schema.invite import Invite
+    from schema.profile import Profile
+    from schema.progress import ProgressUpdate
+    from schema.team import Team
+
+Delivered = TypeVar("Delivered")
+Converted = TypeVar("Converted")
+
+strawberry.enum(
+    EventKind,
+    description="What happened. `inviteEvents` carries the INVITE_ kinds, `teamEvents` the others.",
+)
+
+Since = Annotated[
+    datetime | None,
+    described(
+        "Replay the stored events that occurred after this time (at most 30 days ago) before going "
+        "live; pass the `occurredAt` of the last event you saw."
+    ),
+]
+
+
+async def _loaded(
+    loader: DataLoader[int, Any], key: int | None, convert: Callable[[Any], Converted]
+) -> Converted | None:
+    row = None if key is None else await loader.load(key)
+    return None if row is None else convert(row)
+
+
+@strawberry.type(description="Something that happened to an invitation you received or sent.")
+class InviteEvent:
+    id: strawberry.ID = strawberry.field(
+        description="The event's ID; an event replayed and then seen live has the same ID."
+    )
+    kind: EventKind = strawberry.field(
+        description="INVITE_RECEIVED for you; INVITE_ACCEPTED, INVITE_DECLINED, INVITE_WITHDRAWN or "
+        "INVITE_EXPIRED for an invitation you sent (and WITHDRAWN or EXPIRED for one you received)."
+    )
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+    invite_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, event: Event) -> Self:
+        return cls(
+            id=strawberry.ID(to_global_id("Event", event.id)),
+            kind=event.kind,
+            occurred_at=event.occurred_at,
+            invite_id=event.invite_id,
+        )
+
+    @strawberry.field(description="The invitation as it is now; null once it no longer exists.")
+    async def invite(self, info: Info) -> Annotated["Invite", strawberry.lazy("schema.invite")] | None:
+        return await _loaded(info.context.loaders.invite_by_id, self.invite_id, invite_types.Invite.from_row)
+
+
+@strawberry.type(description="Something that happened in a team you are in.")
+class TeamEvent:
+    id: strawberry.ID = strawberry.field(
+        description="The event's ID; an event replayed and then seen live has the same ID."
+    )
+    kind: EventKind = strawberry.field(
+        description="MEMBER_JOINED, MEMBER_LEFT, SUBMISSION_STATUS_CHANGED, PROGRESS_POSTED or "
+        "TEAM_DISSOLVED. After TEAM_DISSOLVED, or MEMBER_LEFT for yourself, the subscription completes."
+    )
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+    team_id: strawberry.ID = strawberry.field(description="The team's global ID, even once it has dissolved.")
+    team_key: strawberry.Private[int]
+    member_id: strawberry.Private[int | None]
+    submission_id: strawberry.Private[int | None]
+    progress_update_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, event: Event) -> Self:
+        team_key = cast(int, event.team_id)
+        return cls(
+            id=strawberry.ID(to_global_id("Event", event.id)),
+            kind=event.kind,
+            occurred_at=event.occurred_at,
+            team_id=strawberry.ID(to_global_id("Team", team_key)),
+            team_key=team_key,
+            member_id=event.member_id,
+            submission_id=event.submission_id,
+            progress_update_id=event.progress_update_id,
+        )
+
+    @strawberry.field(description="The team as it is now; null once it has dissolved.")
+    async def team(self, info: Info) -> Annotated["Team", strawberry.lazy("schema.team")] | None:
+        return await _loaded(info.context.loaders.team_by_id, self.team_key, team_types.Team.from_row)
+
+    @strawberry.field(
+        description="Who joined, left or posted; null for other kinds and for a deleted profile."
+    )
+    async def member(self, info: Info) -> Annotated["Profile", strawberry.lazy("schema.profile")] | None:
+        return await _loaded(
+            info.context.loaders.profile_by_id, self.member_id, profile_types.Profile.from_row
+        )
+
+    @strawberry.field(description="The submission whose status changed; null for other kinds.")
+    async def submission(
+        self, info: Info
+    ) -> Annotated["Submission", strawberry.lazy("schema.contest")] | None:
+        return await _loaded(
+            info.context.loaders.submission_by_id, self.submission_id, contest_types.Submission.from_row
+        )
+
+    @strawberry.field(description="The progress update posted; null for other kinds.")
+    async def progress_update(
+        self, info: Info
+    ) -> Annotated["ProgressUpdate", strawberry.lazy("schema.progress")] | None:
+        return await _loaded(
+            info.context.loaders.progress_update_by_id,
+            self.progress_update_id,
+            progress_types.ProgressUpdate.from_row,
+        )
+
+
+async def _subscriber(context: Context, since: datetime | None) -> int:
+    """Checked when subscribing, with the member's teams as they are now."""
+    await context.renew()
+    viewer = context.viewer
+    if not viewer.signed_in:
+        raise AccessDenied("UNAUTHENTICATED", "Sign in to receive live events.")
+    if viewer.profile_id is None:
+        raise AccessDenied("FORBIDDEN", "Create your profile first (createProfile) to receive live events.")
+    if since is not None:
+        events.check_since(since, context.now)
+    return viewer.profile_id
+
+
+async def _delivered(
+    context: Context, stream: Stream, since: datetime | None, convert: Callable[[Event], Delivered]
+) -> AsyncGenerator[Delivered | CodedError, None]:
+    """Each event is resolved with fresh loaders, and the read connection goes back to the pool
+    while the subscription waits. An exception yielded ends the subscription with that error:
+    graphql-core reports it as the event's error."""
+    stored = None if since is None else (lambda: events.replay(context.reader, stream, since))
+    try:
+        async for event in events.events_of(context.hub, stream, stored):
+            identity = context.identity
+            if identity is None or identity.expired(datetime.now(UTC)):
+                yield AccessDenied(
+                    "UNAUTHENTICATED", "Your sign-in has expired; subscribe again with a new token."
+                )
+                return
+            context.refresh()
+            yield convert(event)
+            await context.reader.close()
+    except StreamEnded as ended:
+        yield ended
+    finally:
+        await context.reader.close()
+
+
+@strawberry.type
+class EventSubscription:
+    @strawberry.subscription(
+        description="Your invitations as they happen: received, and how those you sent were answered. "
+        "Signed-in members with a profile only."
+    )
+    async def invite_events(self, info: Info, since: Since = None) -> AsyncGenerator[InviteEvent, None]:
+        profile_id = await _subscriber(info.context, since)
+        stream = Stream(profile_id)
+        return cast(
+            AsyncGenerator[InviteEvent, None], _delivered(info.context, stream, since, InviteEvent.of)
+        )
+
+    @strawberry.subscription(
+        description="A team's life as it happens: members joining and leaving, submission status and "
+        "progress. Its members only; each event goes to those in the team when it happened."
+    )
+    async def team_events(
+        self,
+        info: Info,
+        team_id: Annotated[strawberry.ID, described("The team's global ID.")],
+        since: Since = None,
+    ) -> AsyncGenerator[TeamEvent, None]:
+        context = info.context
+        profile_id = await _subscriber(context, since)
+        key = key_of(team_id, "teamId", "Team")
+        if key not in context.viewer.team_ids:
+            if await context.loaders.team_by_id.load(key) is None:
+                raise AccessDenied("NOT_FOUND", "No team with this 'teamId' exists for you.")
+            raise AccessDenied("FORBIDDEN", "Only the team's members may follow its events.")
+        await context.reader.close()
+        stream = Stream(profile_id, key)
+        return cast(AsyncGenerator[TeamEvent, None], _delivered(context, stream, since, TeamEvent.of))
