@@ -29,6 +29,8 @@ class Context:
     """One clock reading per request, so every round in a response agrees on its phase."""
     connection_params: dict[str, Any] | None = None
     """The payload of a WebSocket's `connection_init`, where the token may travel."""
+    streaming: bool = False
+    """A WebSocket or an event stream, over which subscriptions can send their events."""
 
     async def renew(self) -> None:
         """After a write the viewer's teams may have changed and loaded rows are stale."""
@@ -47,6 +49,8 @@ async def build_context(
     hub: Hub,
     identity: Identity | None,
     request: HTTPConnection | None = None,
+    *,
+    streaming: bool = False,
 ) -> Context:
     reader = database.request_reader()
     viewer = await viewer_of(reader, identity)
@@ -59,4 +63,5 @@ async def build_context(
         loaders=Loaders(reader, viewer),
         hub=hub,
         request=request,
+        streaming=streaming,
     )

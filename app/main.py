@@ -56,7 +56,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         identity = getattr(request.state, "identity", None)
-        return await build_context(request.app.state.database, self.settings, self.hub, identity, request)
+        streaming = request.scope["type"] == "websocket" or "text/event-stream" in request.headers.get(
+            "accept", ""
+        )
+        return await build_context(
+            request.app.state.database, self.settings, self.hub, identity, request, streaming=streaming
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Both WebSocket protocols come through here before any operation runs. The token travels

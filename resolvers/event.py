@@ -174,31 +174,24 @@ class Subscriber:
     def __init__(self, stream: Stream, queue_size: int) -> None:
         self.stream = stream
         self._size = queue_size
-        self._queue: asyncio.Queue[Event | StreamEnded] = asyncio.Queue()
+        self._queue: asyncio.Queue[Event | StreamEnded | None] = asyncio.Queue()
+        """Events, then possibly the end: a StreamEnded, or None for falling behind."""
         self._ended = False
         self._last: datetime | None = None
 
     def offer(self, event: Event) -> None:
-        """Never blocks: a subscriber with a full queue is ended instead, so one slow reader
-        cannot hold up the others or the broker."""
+        """Never blocks: a subscriber with a full queue gets what is queued, then is ended, so
+        one slow reader cannot hold up the others or the broker."""
         if self._ended:
             return
         if self._queue.qsize() >= self._size:
-            resume = "" if self._last is None else f" Subscribe again with since: {self._last.isoformat()}."
-            self.end(
-                StreamEnded(
-                    "FELL_BEHIND",
-                    f"More than {self._size} events were waiting for this subscription, so it was ended."
-                    + resume,
-                )
-            )
+            self._ended = True
+            self._queue.put_nowait(None)
             return
         self._queue.put_nowait(event)
 
     def end(self, reason: StreamEnded) -> None:
-        """What is still queued is dropped; the reason is the next thing the subscriber reads."""
-        if self._ended:
-            return
+        """At once: what is still queued is dropped, and the reason is read next."""
         self._ended = True
         while not self._queue.empty():
             self._queue.get_nowait()
@@ -206,6 +199,13 @@ class Subscriber:
 
     async def next(self) -> Event:
         item = await self._queue.get()
+        if item is None:
+            resume = "" if self._last is None else f" Subscribe again with since: {self._last.isoformat()}."
+            raise StreamEnded(
+                "FELL_BEHIND",
+                f"More than {self._size} events were waiting for this subscription, so it was ended."
+                + resume,
+            )
         if isinstance(item, StreamEnded):
             raise item
         self._last = item.occurred_at

@@ -6,7 +6,7 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from schema.connection import ReleaseReader
 from schema.contest import ContestMutation, ContestQuery
 from schema.errors import ErrorPolicy
-from schema.event import EventSubscription
+from schema.event import EventSubscription, SubscriptionsNeedAStream
 from schema.hygiene import NoNulInLiterals, NoNulInVariables
 from schema.idea import IdeaMutation, IdeaQuery
 from schema.invite import InviteMutation
@@ -65,6 +65,7 @@ schema = strawberry.Schema(
         NoNulInVariables,
         ErrorPolicy,
         ReleaseReader,
+        SubscriptionsNeedAStream,
     ],
 )
 

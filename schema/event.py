@@ -1,11 +1,14 @@
 """Live events over WebSocket (graphql-transport-ws, legacy graphql-ws) and Server-Sent Events."""
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar, cast
 
 import strawberry
 from aiodataloader import DataLoader
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from app.context import Context
 from models.enums import EventKind
@@ -157,11 +160,19 @@ async def _delivered(
     context: Context, stream: Stream, since: datetime | None, convert: Callable[[Event], Delivered]
 ) -> AsyncGenerator[Delivered | CodedError, None]:
     """Each event is resolved with fresh loaders, and the read connection goes back to the pool
-    while the subscription waits. An exception yielded ends the subscription with that error:
-    graphql-core reports it as the event's error."""
-    stored = None if since is None else (lambda: events.replay(context.reader, stream, since))
+    whenever the subscription waits, so idle subscribers hold none. An exception yielded ends the
+    subscription with that error: graphql-core reports it as the event's error."""
+
+    async def stored() -> list[Event]:
+        assert since is not None
+        try:
+            return await events.replay(context.reader, stream, since)
+        finally:
+            await context.reader.close()
+
+    await context.reader.close()
     try:
-        async for event in events.events_of(context.hub, stream, stored):
+        async for event in events.events_of(context.hub, stream, None if since is None else stored):
             identity = context.identity
             if identity is None or identity.expired(datetime.now(UTC)):
                 yield AccessDenied(
@@ -175,6 +186,24 @@ async def _delivered(
         yield ended
     finally:
         await context.reader.close()
+
+
+class SubscriptionsNeedAStream(SchemaExtension):
+    """A subscription sent as a plain HTTP request has nowhere to send its events."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if (
+            isinstance(context, Context)
+            and not context.streaming
+            and self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        ):
+            raise GraphQLError(
+                "Subscriptions run over a WebSocket (graphql-transport-ws or graphql-ws) or as "
+                "Server-Sent Events (POST with 'Accept: text/event-stream').",
+                extensions={"code": "BAD_REQUEST"},
+            )
+        yield
 
 
 @strawberry.type
@@ -207,6 +236,5 @@ class EventSubscription:
             if await context.loaders.team_by_id.load(key) is None:
                 raise AccessDenied("NOT_FOUND", "No team with this 'teamId' exists for you.")
             raise AccessDenied("FORBIDDEN", "Only the team's members may follow its events.")
-        await context.reader.close()
         stream = Stream(profile_id, key)
         return cast(AsyncGenerator[TeamEvent, None], _delivered(context, stream, since, TeamEvent.of))

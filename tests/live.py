@@ -70,7 +70,7 @@ class Socket:
                     pass
         except ConnectionClosed:
             pass
-        close = self.connection.close_rcvd
+        close = self.connection.protocol.close_rcvd
         return (None, None) if close is None else (close.code, close.reason)
 
     async def quiet(self, seconds: float = 0.3) -> None:
