@@ -21,15 +21,21 @@ logger = logging.getLogger("cip_graph.broker")
 
 CONNECT_TIMEOUT = 10.0
 RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
+"""Waits before reconnecting, by failures in a row since the broker last listened."""
+CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, redis.RedisError)
+
+
+def unreachable(reason: object) -> RuntimeError:
+    return RuntimeError(f"The broker at CIP_BROKER_URL could not be reached: {reason}")
 
 
 class InProcessBroker:
     """The embedded default, for a single replica: publishing is delivering."""
 
     def __init__(self) -> None:
-        self._deliver: Callable[[str], None] | None = None
+        self._deliver: Callable[[str | bytes], None] | None = None
 
-    def bind(self, deliver: Callable[[str], None]) -> None:
+    def bind(self, deliver: Callable[[str | bytes], None]) -> None:
         self._deliver = deliver
 
     async def start(self) -> None:
@@ -50,11 +56,18 @@ class ListeningBroker(abc.ABC):
     def __init__(self, channel: str) -> None:
         self.channel = channel
         self.listening = asyncio.Event()
-        self._deliver: Callable[[str], None] = lambda _: None
+        self._hub_deliver: Callable[[str | bytes], None] = lambda _: None
         self._task: asyncio.Task[None] | None = None
 
-    def bind(self, deliver: Callable[[str], None]) -> None:
-        self._deliver = deliver
+    def bind(self, deliver: Callable[[str | bytes], None]) -> None:
+        self._hub_deliver = deliver
+
+    def _deliver(self, message: str | bytes) -> None:
+        """No message, however odd, may end the listening connection."""
+        try:
+            self._hub_deliver(message)
+        except Exception:
+            logger.exception("Delivering a message from the broker failed; listening on")
 
     async def start(self) -> None:
         """Returns once listening, so no event published after start-up is missed; a broker that
@@ -64,21 +77,18 @@ class ListeningBroker(abc.ABC):
             await asyncio.wait_for(self.listening.wait(), CONNECT_TIMEOUT)
         except TimeoutError:
             await self.close()
-            raise RuntimeError(
-                f"The broker at CIP_BROKER_URL could not be reached within {CONNECT_TIMEOUT:.0f} s"
-            ) from None
+            raise unreachable(f"not listening within {CONNECT_TIMEOUT:.0f} s") from None
 
     async def _listen_forever(self) -> None:
-        attempt = 0
+        failures = 0
         while True:
             try:
                 await self._listen()
-                attempt = 0
-            except (OSError, asyncpg.PostgresError, redis.RedisError) as error:
+            except CONNECTION_ERRORS as error:
                 logger.warning("The broker connection failed (%s); reconnecting", error)
+            failures = 0 if self.listening.is_set() else failures + 1
             self.listening.clear()
-            await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-            attempt += 1
+            await asyncio.sleep(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
 
     @abc.abstractmethod
     async def _listen(self) -> None:
@@ -98,13 +108,14 @@ class RedisBroker(ListeningBroker):
         self.client = redis.Redis.from_url(url, socket_keepalive=True)
 
     async def _listen(self) -> None:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.client.pubsub()
         try:
             await pubsub.subscribe(self.channel)
-            self.listening.set()
             async for message in pubsub.listen():
-                if message["type"] == "message":
-                    self._deliver(message["data"].decode())
+                if message["type"] == "subscribe":
+                    self.listening.set()
+                elif message["type"] == "message":
+                    self._deliver(message["data"])
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
@@ -139,7 +150,12 @@ class PostgresBroker(ListeningBroker):
             connection.terminate()
 
     async def start(self) -> None:
-        self._publisher = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2, timeout=CONNECT_TIMEOUT)
+        try:
+            self._publisher = await asyncio.wait_for(
+                asyncpg.create_pool(self.dsn, min_size=1, max_size=2), CONNECT_TIMEOUT
+            )
+        except CONNECTION_ERRORS as error:
+            raise unreachable(error) from error
         await super().start()
 
     async def publish(self, messages: Sequence[str]) -> None:

@@ -90,7 +90,7 @@ class Event:
                 submission_id=_optional_integer(data["submissionId"]),
                 progress_update_id=_optional_integer(data["progressUpdateId"]),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, RecursionError) as error:
             raise ValueError(f"not a CIP event: {error!r}") from error
 
 
@@ -215,7 +215,7 @@ class Subscriber:
 class Broker(Protocol):
     """Carries encoded events to every replica's hub, this one's included."""
 
-    def bind(self, deliver: Callable[[str], None]) -> None:
+    def bind(self, deliver: Callable[[str | bytes], None]) -> None:
         """Where arriving events go; called once, before `start`."""
 
     async def start(self) -> None:
@@ -249,7 +249,7 @@ class Hub:
         except Exception:
             logger.exception("Publishing %d live events failed; they can be replayed", len(events))
 
-    def deliver(self, message: str) -> None:
+    def deliver(self, message: str | bytes) -> None:
         try:
             event = Event.decode(message)
         except ValueError:
