@@ -1,5 +1,8 @@
 """Latency, SQL statements per request and memory of the three canonical pages on a seeded database.
 
+Then bench.live: the delivery latency of one live event fanned out to 1,000 subscribers of a served
+process. `--only pages` or `--only live` runs one part.
+
 A benchmark that prints figures, not a test: it exits 0 whatever the numbers are, and fails only
 when a response carries GraphQL errors, because then the figures would measure the wrong thing."""
 
@@ -24,6 +27,7 @@ from app.auth import mint_token
 from app.demo import DemoSize, load_demo_data
 from app.main import create_app, tune_garbage_collector
 from app.settings import Settings
+from bench import live
 from models import Profile
 from models.db import Database
 from models.migrate import migrate
@@ -195,8 +199,12 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=3_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument(
-        "--database-url", help="a dedicated PostgreSQL database; SQLite in a temp dir if unset"
+        "--database-url", help="a dedicated PostgreSQL database for the pages; SQLite in a temp dir if unset"
     )
+    parser.add_argument(
+        "--only", choices=("pages", "live"), help="run one part: the three pages, or the live fan-out"
+    )
+    live.add_arguments(parser)
     args = parser.parse_args()
 
     async def bench(url: str) -> None:
@@ -206,11 +214,14 @@ def main() -> None:
         finally:
             await database.dispose()
 
-    if args.database_url:
-        asyncio.run(bench(args.database_url))
-        return
-    with tempfile.TemporaryDirectory(prefix="cip-bench-") as directory:
-        asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"))
+    if args.only != "live":
+        if args.database_url:
+            asyncio.run(bench(args.database_url))
+        else:
+            with tempfile.TemporaryDirectory(prefix="cip-bench-") as directory:
+                asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"))
+    if args.only != "pages":
+        live.main(args)
 
 
 if __name__ == "__main__":
