@@ -37,10 +37,10 @@ class Context:
         self.viewer = await viewer_of(self.reader, self.identity)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, loaders: Loaders | None = None) -> None:
         """Forgets loaded rows: a live subscription resolves each event with what is current."""
         self.now = datetime.now(UTC)
-        self.loaders = Loaders(self.reader, self.viewer)
+        self.loaders = loaders or Loaders(self.reader, self.viewer)
 
 
 async def build_context(

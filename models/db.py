@@ -86,6 +86,11 @@ class Database:
     def request_reader(self) -> "RequestReader":
         return RequestReader(self)
 
+    def statement_reader(self) -> "RequestReader":
+        """A reader that gives its connection back after every statement, for loaders that many
+        tasks share and none of them owns."""
+        return RequestReader(self, hold=False)
+
     async def ping(self) -> bool:
         try:
             await self.fetch_scalar(text("SELECT 1"))
@@ -103,9 +108,10 @@ class RequestReader:
     A pool checkout and its reset cost more than a small query, and a request runs several,
     so its loaders share this connection, one statement at a time, straight on the driver."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, hold: bool = True) -> None:
         self.dialect = database.dialect
         self._database = database
+        self._hold = hold
         self._connection: AsyncConnection | None = None
         self._driver: Any = None
         self._lock = asyncio.Lock()
@@ -119,10 +125,14 @@ class RequestReader:
                 self._connection = await self._database.engine.connect()
                 self._driver = (await self._connection.get_raw_connection()).driver_connection
             self._database.announce(compiled.sql)
-            if self.dialect == "sqlite":
-                records = await self._driver.execute_fetchall(compiled.sql, arguments)
-            else:
-                records = await self._driver.fetch(compiled.sql, *arguments)
+            try:
+                if self.dialect == "sqlite":
+                    records = await self._driver.execute_fetchall(compiled.sql, arguments)
+                else:
+                    records = await self._driver.fetch(compiled.sql, *arguments)
+            finally:
+                if not self._hold:
+                    await self._release()
         return compiled.rows(records)
 
     async def fetch_scalar(self, query: Query, **parameters: Any) -> Any:
@@ -132,6 +142,9 @@ class RequestReader:
     async def close(self) -> None:
         """Hands the connection back to the pool; the reader can be used again afterwards."""
         async with self._lock:
-            if self._connection is not None:
-                connection, self._connection, self._driver = self._connection, None, None
-                await connection.close()
+            await self._release()
+
+    async def _release(self) -> None:
+        if self._connection is not None:
+            connection, self._connection, self._driver = self._connection, None, None
+            await connection.close()

@@ -8,11 +8,12 @@ Every subscriber has a bounded queue: one that falls behind is told and ended, n
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, insert, select
 from sqlmodel import col
@@ -38,6 +39,9 @@ INVITE_KINDS = frozenset(
     }
 )
 TEAM_KINDS = frozenset(EventKind) - INVITE_KINDS
+SHARED_ENTRIES = 256
+"""Per-event values kept for the latest events (Hub.shared); older ones are made again if asked."""
+Shared = TypeVar("Shared")
 REPLAY_WINDOW = timedelta(days=30)
 REPLAY_LIMIT = 1_000
 _TICK = timedelta(microseconds=1)
@@ -233,7 +237,19 @@ class Hub:
         self.broker = broker
         self.queue_size = queue_size
         self._by_profile: dict[int, set[Subscriber]] = {}
+        self._shared: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
         broker.bind(self.deliver)
+
+    def shared(self, event: Event, key: Hashable, make: Callable[[], Shared]) -> Shared:
+        """Made once per event and key for all of this process's subscribers: a member's many
+        tabs resolve an event with one set of loaders, so one event costs one read, not one per tab."""
+        entry = (event.id, key)
+        if entry not in self._shared:
+            self._shared[entry] = make()
+            if len(self._shared) > SHARED_ENTRIES:
+                self._shared.popitem(last=False)
+        value: Shared = self._shared[entry]
+        return value
 
     @property
     def subscriber_count(self) -> int:

@@ -11,6 +11,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from app.context import Context
+from loaders import Loaders
 from models.enums import EventKind
 from resolvers import event as events
 from resolvers.errors import CodedError
@@ -156,6 +157,13 @@ async def _subscriber(context: Context, since: datetime | None) -> int:
     return viewer.profile_id
 
 
+def _loaders_for(context: Context, event: Event) -> Loaders:
+    """Subscribers with the same viewer resolve an event with the same loaders (Hub.shared); their
+    reader holds a connection only while a statement runs, as no subscriber owns it."""
+    viewer = context.viewer
+    return context.hub.shared(event, viewer, lambda: Loaders(context.database.statement_reader(), viewer))
+
+
 async def _delivered(
     context: Context, stream: Stream, since: datetime | None, convert: Callable[[Event], Delivered]
 ) -> AsyncGenerator[Delivered | CodedError, None]:
@@ -179,7 +187,7 @@ async def _delivered(
                     "UNAUTHENTICATED", "Your sign-in has expired; subscribe again with a new token."
                 )
                 return
-            context.refresh()
+            context.refresh(_loaders_for(context, event))
             yield convert(event)
             await context.reader.close()
     except StreamEnded as ended:
