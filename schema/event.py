@@ -57,42 +57,47 @@ async def _loaded(
     return None if row is None else convert(row)
 
 
-@strawberry.type(description="Something that happened to an invitation you received or sent.")
-class InviteEvent:
+@strawberry.interface(description="Something that happened, delivered live or replayed.")
+class LiveEvent:
     id: strawberry.ID = strawberry.field(
         description="The event's ID; an event replayed and then seen live has the same ID."
     )
-    kind: EventKind = strawberry.field(
-        description="INVITE_RECEIVED for you; INVITE_ACCEPTED, INVITE_DECLINED, INVITE_WITHDRAWN or "
-        "INVITE_EXPIRED for an invitation you sent (and WITHDRAWN or EXPIRED for one you received)."
-    )
+    kind: EventKind = strawberry.field(description="What happened.")
     occurred_at: datetime = strawberry.field(description="When it happened.")
+
+
+def _about(event: Event) -> dict[str, Any]:
+    """The fields every live event has."""
+    return {
+        "id": strawberry.ID(to_global_id("Event", event.id)),
+        "kind": event.kind,
+        "occurred_at": event.occurred_at,
+    }
+
+
+@strawberry.type(
+    description="Something that happened to an invitation: INVITE_RECEIVED for you; INVITE_ACCEPTED, "
+    "INVITE_DECLINED, INVITE_WITHDRAWN or INVITE_EXPIRED for one you sent (and WITHDRAWN or EXPIRED "
+    "for one you received)."
+)
+class InviteEvent(LiveEvent):
     invite_id: strawberry.Private[int | None]
 
     @classmethod
     def of(cls, event: Event) -> Self:
-        return cls(
-            id=strawberry.ID(to_global_id("Event", event.id)),
-            kind=event.kind,
-            occurred_at=event.occurred_at,
-            invite_id=event.invite_id,
-        )
+        return cls(**_about(event), invite_id=event.invite_id)
 
     @strawberry.field(description="The invitation as it is now; null once it no longer exists.")
     async def invite(self, info: Info) -> Annotated["Invite", strawberry.lazy("schema.invite")] | None:
         return await _loaded(info.context.loaders.invite_by_id, self.invite_id, invite_types.Invite.from_row)
 
 
-@strawberry.type(description="Something that happened in a team you are in.")
-class TeamEvent:
-    id: strawberry.ID = strawberry.field(
-        description="The event's ID; an event replayed and then seen live has the same ID."
-    )
-    kind: EventKind = strawberry.field(
-        description="MEMBER_JOINED, MEMBER_LEFT, SUBMISSION_STATUS_CHANGED, PROGRESS_POSTED or "
-        "TEAM_DISSOLVED. After TEAM_DISSOLVED, or MEMBER_LEFT for yourself, the subscription completes."
-    )
-    occurred_at: datetime = strawberry.field(description="When it happened.")
+@strawberry.type(
+    description="Something that happened in a team you are in: MEMBER_JOINED, MEMBER_LEFT, "
+    "SUBMISSION_STATUS_CHANGED, PROGRESS_POSTED or TEAM_DISSOLVED. After TEAM_DISSOLVED, or "
+    "MEMBER_LEFT for yourself, the subscription completes."
+)
+class TeamEvent(LiveEvent):
     team_id: strawberry.ID = strawberry.field(description="The team's global ID, even once it has dissolved.")
     team_key: strawberry.Private[int]
     member_id: strawberry.Private[int | None]
@@ -103,9 +108,7 @@ class TeamEvent:
     def of(cls, event: Event) -> Self:
         team_key = cast(int, event.team_id)
         return cls(
-            id=strawberry.ID(to_global_id("Event", event.id)),
-            kind=event.kind,
-            occurred_at=event.occurred_at,
+            **_about(event),
             team_id=strawberry.ID(to_global_id("Team", team_key)),
             team_key=team_key,
             member_id=event.member_id,
