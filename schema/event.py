@@ -17,7 +17,7 @@ from resolvers import event as events
 from resolvers.errors import CodedError
 from resolvers.event import Event, Stream, StreamEnded
 from resolvers.ids import key_of, to_global_id
-from resolvers.policy import AccessDenied
+from resolvers.policy import AccessDenied, require_signed_in
 from schema import contest as contest_types
 from schema import invite as invite_types
 from schema import profile as profile_types
@@ -151,8 +151,7 @@ async def _subscriber(context: Context, since: datetime | None) -> int:
     """Checked when subscribing, with the member's teams as they are now."""
     await context.renew()
     viewer = context.viewer
-    if not viewer.signed_in:
-        raise AccessDenied("UNAUTHENTICATED", "Sign in to receive live events.")
+    require_signed_in(viewer, "live events")
     if viewer.profile_id is None:
         raise AccessDenied("FORBIDDEN", "Create your profile first (createProfile) to receive live events.")
     if since is not None:
@@ -170,9 +169,10 @@ def _loaders_for(context: Context, event: Event) -> Loaders:
 async def _delivered(
     context: Context, stream: Stream, since: datetime | None, convert: Callable[[Event], Delivered]
 ) -> AsyncGenerator[Delivered | CodedError, None]:
-    """Each event is resolved with fresh loaders, and the read connection goes back to the pool
-    whenever the subscription waits, so idle subscribers hold none. An exception yielded ends the
-    subscription with that error: graphql-core reports it as the event's error."""
+    """Each event is resolved with fresh loaders on a statement reader (_loaders_for); the
+    request's own reader, which the subscribe-time checks and the replay use, goes back to the pool
+    before the subscription waits, so idle subscribers hold no connection. An exception yielded
+    ends the subscription with that error: graphql-core reports it as the event's error."""
 
     async def stored() -> list[Event]:
         assert since is not None
@@ -192,11 +192,8 @@ async def _delivered(
                 return
             context.refresh(_loaders_for(context, event))
             yield convert(event)
-            await context.reader.close()
     except StreamEnded as ended:
         yield ended
-    finally:
-        await context.reader.close()
 
 
 class SubscriptionsNeedAStream(SchemaExtension):
