@@ -3,15 +3,18 @@
 A request without `Authorization` is anonymous. A request with a bad, expired or wrongly signed
 token is refused with UNAUTHENTICATED: it never falls back to anonymous access."""
 
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -148,3 +151,32 @@ class AuthenticationMiddleware:
                 return
             scope.setdefault("state", {})["identity"] = identity
         await self.app(scope, receive, send)
+
+
+ROUTER_SECRET_HEADER = "x-cip-router-secret"
+TRACE_HEADER = "apollo-federation-include-trace"
+
+
+def from_trusted_router(settings: Settings, request: HTTPConnection) -> bool:
+    """The portal's router proves itself with the shared secret or by calling from its network."""
+    secret = settings.router_secret
+    sent = request.headers.get(ROUTER_SECRET_HEADER)
+    if (
+        secret is not None
+        and sent is not None
+        and hmac.compare_digest(sent.encode(), secret.get_secret_value().encode())
+    ):
+        return True
+    networks = settings.trusted_router_networks
+    if not networks or request.client is None:
+        return False
+    try:
+        peer = ip_address(request.client.host)
+    except ValueError:
+        return False
+    return any(peer in network for network in networks)
+
+
+def wants_federated_trace(settings: Settings, request: HTTPConnection) -> bool:
+    """Traces time every field, so only the trusted router may ask for them; others are not told why."""
+    return request.headers.get(TRACE_HEADER, "").lower() == "ftv1" and from_trusted_router(settings, request)

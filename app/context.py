@@ -31,6 +31,8 @@ class Context:
     """The payload of a WebSocket's `connection_init`, where the token may travel."""
     streaming: bool = False
     """A WebSocket or an event stream, over which subscriptions can send their events."""
+    federated_trace: bool = False
+    """The trusted router asked for a federated trace (ftv1) of this operation."""
 
     async def renew(self) -> None:
         """After a write the viewer's teams may have changed and loaded rows are stale."""
@@ -51,6 +53,7 @@ async def build_context(
     request: HTTPConnection | None = None,
     *,
     streaming: bool = False,
+    federated_trace: bool = False,
 ) -> Context:
     reader = database.request_reader()
     viewer = await viewer_of(reader, identity)
@@ -64,4 +67,5 @@ async def build_context(
         hub=hub,
         request=request,
         streaming=streaming,
+        federated_trace=federated_trace,
     )

@@ -25,6 +25,7 @@ from app.auth import (
     TokenVerifier,
     error_response,
     unauthenticated,
+    wants_federated_trace,
 )
 from app.broker import broker_for
 from app.context import Context, build_context
@@ -60,7 +61,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             "accept", ""
         )
         return await build_context(
-            request.app.state.database, self.settings, self.hub, identity, request, streaming=streaming
+            request.app.state.database,
+            self.settings,
+            self.hub,
+            identity,
+            request,
+            streaming=streaming,
+            federated_trace=wants_federated_trace(self.settings, request),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -1,5 +1,6 @@
 """Settings from `CIP_*` environment variables; the defaults run the embedded demo."""
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, Literal, Self
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -54,9 +55,21 @@ class Settings(BaseSettings):
     """Seconds between the server's WebSocket pings; a peer that misses one for
     `ws_ping_timeout` seconds is disconnected, so dead peers are found within 40 s."""
     ws_ping_timeout: float = Field(default=20, gt=0)
+    router_secret: SecretStr | None = None
+    """Shared with the portal's router, which sends it in the `X-CIP-Router-Secret` header; only a
+    request bearing it (or from `router_networks`) may ask for a federated trace (ftv1)."""
+    router_networks: str = ""
+    """Comma-separated networks the trusted router calls from, e.g. `10.0.4.0/24,fd00::/64`; the
+    peer address is the socket's, or uvicorn's reading of X-Forwarded-For from its trusted proxies."""
 
     @field_validator(
-        "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "broker_url", mode="before"
+        "jwt_secret",
+        "jwt_public_key",
+        "jwt_issuer",
+        "jwt_audience",
+        "broker_url",
+        "router_secret",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
@@ -72,6 +85,16 @@ class Settings(BaseSettings):
                 "in-process broker)"
             )
         return value
+
+    @field_validator("router_networks")
+    @classmethod
+    def _readable_networks(cls, value: str) -> str:
+        networks_of(value)
+        return value
+
+    @property
+    def trusted_router_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return networks_of(self.router_networks)
 
     @field_validator("jwt_public_key")
     @classmethod
@@ -94,19 +117,29 @@ class Settings(BaseSettings):
                 "CIP_ENV=production needs CIP_JWT_PUBLIC_KEY or CIP_JWT_SECRET to verify the portal's "
                 "sign-in tokens; refusing to start without one"
             )
-        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else None
-        if secret is not None and (
-            secret.lower() in WELL_KNOWN_SECRETS or len(secret) < MIN_PRODUCTION_SECRET_LENGTH
-        ):
-            raise ValueError(
-                f"CIP_JWT_SECRET is a well-known or short secret; production needs at least "
-                f"{MIN_PRODUCTION_SECRET_LENGTH} random characters"
-            )
+        for name, value in (("CIP_JWT_SECRET", self.jwt_secret), ("CIP_ROUTER_SECRET", self.router_secret)):
+            secret = None if value is None else value.get_secret_value()
+            if secret is not None and (
+                secret.lower() in WELL_KNOWN_SECRETS or len(secret) < MIN_PRODUCTION_SECRET_LENGTH
+            ):
+                raise ValueError(
+                    f"{name} is a well-known or short secret; production needs at least "
+                    f"{MIN_PRODUCTION_SECRET_LENGTH} random characters"
+                )
         return self
 
     @property
     def serve_graphiql(self) -> bool:
         return self.env == "development" if self.graphiql is None else self.graphiql
+
+
+def networks_of(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(part.strip()) for part in value.split(",") if part.strip())
+    except ValueError as error:
+        raise ValueError(
+            f"CIP_ROUTER_NETWORKS must be comma-separated networks like 10.0.0.0/8: {error}"
+        ) from error
 
 
 def public_key_of(pem: str) -> RSAPublicKey | EllipticCurvePublicKey:

@@ -1,4 +1,5 @@
-"""The assembled CIP schema: the root query and mutation, each built from every concept's part."""
+"""The assembled CIP schema, an Apollo Federation v2 subgraph: the root query, mutation and
+subscription, each built from every concept's part."""
 
 import strawberry
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
@@ -7,6 +8,7 @@ from schema.connection import ReleaseReader
 from schema.contest import ContestMutation, ContestQuery
 from schema.errors import ErrorPolicy
 from schema.event import EventSubscription, SubscriptionsNeedAStream
+from schema.federation import Schema
 from schema.hygiene import NoNulInLiterals, NoNulInVariables
 from schema.idea import IdeaMutation, IdeaQuery
 from schema.invite import InviteMutation
@@ -54,7 +56,7 @@ class Subscription(EventSubscription):
     pass
 
 
-schema = strawberry.Schema(
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

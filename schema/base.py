@@ -14,20 +14,30 @@ from resolvers.ids import to_cursor
 Info = strawberry.Info[Context, None]
 NodeType = TypeVar("NodeType")
 
+PUBLIC = "public"
+"""Tag: anyone may read it. The portal's public contract includes `public` and excludes `members`."""
+MEMBERS = "members"
+"""Tag: signed-in members (or fewer) only."""
+
 
 def utc_or_none(moment: datetime | None) -> datetime | None:
     return None if moment is None else utc(moment)
 
 
-@strawberry.interface(
+@strawberry.federation.interface(
+    tags=[PUBLIC],
     description="An object with a globally unique, opaque ID. Any ID can be fetched again "
-    "with `node(id:)`; store it as it is and never parse it."
+    "with `node(id:)`; store it as it is and never parse it.",
 )
 class Node:
     id: strawberry.ID = strawberry.field(description="The globally unique, opaque ID.")
 
 
-@strawberry.type(description="Where a page sits in its list, and the cursors to move on from it.")
+@strawberry.federation.type(
+    shareable=True,
+    tags=[PUBLIC],
+    description="Where a page sits in its list, and the cursors to move on from it.",
+)
 class PageInfo:
     has_next_page: bool = strawberry.field(
         description="True when more items follow this page (when paging forward), "

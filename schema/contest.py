@@ -14,7 +14,7 @@ from resolvers.node import row_of_type
 from resolvers.pagination import page_request
 from schema import team as team_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
-from schema.base import Connection, Info, Node, utc, utc_or_none
+from schema.base import MEMBERS, PUBLIC, Connection, Info, Node, utc, utc_or_none
 from schema.enums import RoundKind, RoundPhase, SubmissionStatus
 from schema.mutation import UserError, changed, given
 
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from schema.team import Team
 
 
-@strawberry.type(description="A yearly idea-contest round or a funding round.")
+@strawberry.federation.type(
+    keys=["id"], tags=[PUBLIC], description="A yearly idea-contest round or a funding round."
+)
 class ContestRound(Node):
     pk: strawberry.Private[int]
     name: str = strawberry.field(description="The round's name.")
@@ -58,9 +60,10 @@ class ContestRound(Node):
     def phase(self, info: Info) -> RoundPhase:
         return phase_of(self.opens_at, self.closes_at, info.context.now)
 
-    @strawberry.field(
+    @strawberry.federation.field(
+        tags=[MEMBERS],
         description="The submissions to this round the viewer may see (their own team's; the jury "
-        "and admins see all), in the order received."
+        "and admins see all), in the order received.",
     )
     async def submissions(
         self,
@@ -76,7 +79,7 @@ class ContestRound(Node):
         return Connection.of(page, Submission.from_row)
 
 
-@strawberry.type(description="A team's entry to a round.")
+@strawberry.federation.type(keys=["id"], description="A team's entry to a round.")
 class Submission(Node):
     pk: strawberry.Private[int]
     team_id: strawberry.Private[int]
@@ -145,9 +148,10 @@ class ContestRoundFilter:
 
 @strawberry.type
 class ContestQuery:
-    @strawberry.field(
+    @strawberry.federation.field(
+        tags=[PUBLIC],
         description="Idea-contest and funding rounds, in the order announced. "
-        "Null, with an error, only when an argument is bad."
+        "Null, with an error, only when an argument is bad.",
     )
     async def contest_rounds(
         self,
@@ -169,7 +173,9 @@ class ContestQuery:
         )
         return Connection.of(page, ContestRound.from_row)
 
-    @strawberry.field(description="One round by its global ID; null when there is none.")
+    @strawberry.federation.field(
+        tags=[PUBLIC], description="One round by its global ID; null when there is none."
+    )
     async def contest_round(self, info: Info, id: ObjectId) -> ContestRound | None:
         row = await row_of_type(info.context.loaders, id, "ContestRound")
         return None if row is None else ContestRound.from_row(row)

@@ -18,7 +18,7 @@ from schema import skill as skill_types
 from schema import team as team_types
 from schema import topic as topic_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
-from schema.base import Connection, Info, Node, utc, utc_or_none
+from schema.base import PUBLIC, Connection, Info, Node, utc, utc_or_none
 from schema.enums import IdeaStatus
 from schema.mutation import UserError, changed, given
 from schema.permissions import Admin, SignedIn, guard
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from schema.topic import Topic
 
 
-@strawberry.type(description="A project idea for public-interest AI.")
+@strawberry.federation.type(keys=["id"], tags=[PUBLIC], description="A project idea for public-interest AI.")
 class Idea(Node):
     pk: strawberry.Private[int]
     owner_id: strawberry.Private[int]
@@ -137,9 +137,10 @@ class IdeaFilter:
 
 @strawberry.type
 class IdeaQuery:
-    @strawberry.field(
+    @strawberry.federation.field(
+        tags=[PUBLIC],
         description="Ideas, newest first unless `orderBy` says otherwise. "
-        "Null, with an error, only when an argument is bad."
+        "Null, with an error, only when an argument is bad.",
     )
     async def ideas(
         self,
@@ -165,7 +166,9 @@ class IdeaQuery:
         )
         return Connection.of(page, Idea.from_row)
 
-    @strawberry.field(description="One idea by its global ID; null when there is none.")
+    @strawberry.federation.field(
+        tags=[PUBLIC], description="One idea by its global ID; null when there is none."
+    )
     async def idea(self, info: Info, id: ObjectId) -> Idea | None:
         row = await row_of_type(info.context.loaders, id, "Idea")
         return None if row is None else Idea.from_row(row)

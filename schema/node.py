@@ -33,23 +33,28 @@ NODE_TYPES: dict[str, Callable[[Any], Node]] = {
 }
 
 
-def _present(type_name: str, row: Any) -> Node | None:
+def present_node(type_name: str, row: Any) -> Node | None:
     return None if row is None else NODE_TYPES[type_name](row)
 
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any object by its global ID; null when nothing has that ID.")
+    @strawberry.federation.field(
+        inaccessible=True,
+        description="Any object by its global ID; null when nothing has that ID. For CIP's own "
+        "clients: the supergraph leaves it out, routers fetch CIP objects through `_entities`.",
+    )
     async def node(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global ID from any `id` field.")],
     ) -> Node | None:
-        return _present(*await node_row(info.context.loaders, id))
+        return present_node(*await node_row(info.context.loaders, id))
 
-    @strawberry.field(
-        description="Up to 100 objects by their global IDs, in the order asked; "
-        "null for each ID that matches nothing."
+    @strawberry.federation.field(
+        inaccessible=True,
+        description="Up to 100 objects by their global IDs, in the order asked; null for each ID "
+        "that matches nothing. For CIP's own clients, like `node`.",
     )
     async def nodes(
         self,
@@ -58,4 +63,4 @@ class NodeQuery:
             list[strawberry.ID], strawberry.argument(description="Global IDs from any `id` fields.")
         ],
     ) -> list[Node | None]:
-        return [_present(*found) for found in await node_rows(info.context.loaders, ids)]
+        return [present_node(*found) for found in await node_rows(info.context.loaders, ids)]

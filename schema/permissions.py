@@ -1,7 +1,8 @@
 """Field guards: the policy's rules (resolvers.policy) attached to the fields they protect.
 
 A guarded field the viewer may not see resolves to null with an error naming it, whose code is
-UNAUTHENTICATED or FORBIDDEN. Guards are plain field extensions without schema directives."""
+UNAUTHENTICATED or FORBIDDEN. Guards are plain field extensions; the federation schema tags each
+guarded field `members`, so the portal's public contract leaves it out."""
 
 from typing import Any
 

@@ -17,7 +17,7 @@ from schema import invite as invite_types
 from schema import skill as skill_types
 from schema import team as team_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
-from schema.base import Connection, Info, Node, utc
+from schema.base import PUBLIC, Connection, Info, Node, utc
 from schema.enums import (
     IdeaStatus,
     InviteStatus,
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from schema.team import Membership
 
 
-@strawberry.type(description="A person or an organisation presenting itself on the platform.")
+@strawberry.federation.type(
+    keys=["id"], tags=[PUBLIC], description="A person or an organisation presenting itself on the platform."
+)
 class Profile(Node):
     pk: strawberry.Private[int]
     kind: ProfileKind = strawberry.field(description="A person or an organisation.")
@@ -158,7 +160,9 @@ class Profile(Node):
         return Connection.of(page, invite_types.Invite.from_row)
 
 
-@strawberry.type(description="A skill a profile offers, or seeks in partners, at a level.")
+@strawberry.federation.type(
+    tags=[PUBLIC], description="A skill a profile offers, or seeks in partners, at a level."
+)
 class ProfileSkill:
     profile: Profile = strawberry.field(description="Who offers or seeks the skill.")
     skill: Annotated["Skill", strawberry.lazy("schema.skill")] = strawberry.field(description="The skill.")
@@ -192,8 +196,9 @@ class ProfileFilter:
 
 @strawberry.type
 class ProfileQuery:
-    @strawberry.field(
-        description="Profiles, in the order they joined. Null, with an error, only when an argument is bad."
+    @strawberry.federation.field(
+        tags=[PUBLIC],
+        description="Profiles, in the order they joined. Null, with an error, only when an argument is bad.",
     )
     async def profiles(
         self,
@@ -222,7 +227,9 @@ class ProfileQuery:
         row = None if key is None else await info.context.loaders.profile_by_id.load(key)
         return None if row is None else Profile.from_row(row)
 
-    @strawberry.field(description="One profile by its global ID; null when there is none.")
+    @strawberry.federation.field(
+        tags=[PUBLIC], description="One profile by its global ID; null when there is none."
+    )
     async def profile(self, info: Info, id: ObjectId) -> Profile | None:
         row = await row_of_type(info.context.loaders, id, "Profile")
         return None if row is None else Profile.from_row(row)

@@ -13,7 +13,7 @@ from resolvers.skill import skills_page
 from schema import idea as idea_types
 from schema import profile as profile_types
 from schema.arguments import After, Before, First, Last, described
-from schema.base import Connection, Info, Node
+from schema.base import PUBLIC, Connection, Info, Node
 from schema.enums import IdeaStatus, SkillCategory, SkillDirection
 from schema.mutation import UserError, changed, given
 
@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from schema.profile import Profile
 
 
-@strawberry.type(description="A skill of the curated taxonomy, offered or sought by profiles.")
+@strawberry.federation.type(
+    keys=["id", "slug"],
+    tags=[PUBLIC],
+    description="A skill of the curated taxonomy, offered or sought by profiles.",
+)
 class Skill(Node):
     pk: strawberry.Private[int]
     slug: str = strawberry.field(description="The stable, human-readable key, e.g. `nlp`.")
@@ -72,9 +76,10 @@ class Skill(Node):
 
 @strawberry.type
 class SkillQuery:
-    @strawberry.field(
+    @strawberry.federation.field(
+        tags=[PUBLIC],
         description="The skill taxonomy, in the order skills were added. "
-        "Null, with an error, only when an argument is bad."
+        "Null, with an error, only when an argument is bad.",
     )
     async def skills(
         self,
@@ -94,7 +99,7 @@ class SkillQuery:
         )
         return Connection.of(page, Skill.from_row)
 
-    @strawberry.field(description="One skill by its slug; null when there is none.")
+    @strawberry.federation.field(tags=[PUBLIC], description="One skill by its slug; null when there is none.")
     async def skill(
         self,
         info: Info,

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from schema.progress import ProgressUpdate
 
 
-@strawberry.type(description="Two to four partners, ideally across sectors, carrying one idea.")
+@strawberry.federation.type(
+    keys=["id"], description="Two to four partners, ideally across sectors, carrying one idea."
+)
 class Team(Node):
     pk: strawberry.Private[int]
     idea_id: strawberry.Private[int]

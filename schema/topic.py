@@ -9,14 +9,16 @@ from resolvers.pagination import page_request
 from resolvers.topic import all_topics
 from schema import idea as idea_types
 from schema.arguments import After, Before, First, Last, described
-from schema.base import Connection, Info, Node
+from schema.base import PUBLIC, Connection, Info, Node
 from schema.enums import IdeaStatus
 
 if TYPE_CHECKING:
     from schema.idea import Idea
 
 
-@strawberry.type(description="A field of action ideas work in: work, environment, health, education, ...")
+@strawberry.federation.type(
+    tags=[PUBLIC], description="A field of action ideas work in: work, environment, health, education, ..."
+)
 class Topic(Node):
     pk: strawberry.Private[int]
     slug: str = strawberry.field(description="The stable, human-readable key, e.g. `health`.")
@@ -50,11 +52,13 @@ class Topic(Node):
 
 @strawberry.type
 class TopicQuery:
-    @strawberry.field(description="All fields of action, by name.")
+    @strawberry.federation.field(tags=[PUBLIC], description="All fields of action, by name.")
     async def topics(self, info: Info) -> list[Topic]:
         return [Topic.from_row(row) for row in await all_topics(info.context.reader)]
 
-    @strawberry.field(description="One field of action by its slug; null when there is none.")
+    @strawberry.federation.field(
+        tags=[PUBLIC], description="One field of action by its slug; null when there is none."
+    )
     async def topic(
         self, info: Info, slug: Annotated[str, described("The topic's slug, e.g. `health`.")]
     ) -> Topic | None:
