@@ -2,10 +2,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+FEDERATION := tests/federation
+NODE_STAMP := $(FEDERATION)/node_modules/.installed
+SCHEMA_BASE ?= HEAD
 
-.PHONY: install run test lint schema bench clean
+.PHONY: install node run test lint schema schema-check bench clean
 
-install: $(STAMP)
+install: $(STAMP) node
+
+# Apollo's composition, gateway and subgraph packages for the federation tests; without npm those tests skip.
+node:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory $(NODE_STAMP); \
+	else echo "npm not found: the federation tests will be skipped"; fi
+
+$(NODE_STAMP): $(FEDERATION)/package.json $(FEDERATION)/package-lock.json
+	cd $(FEDERATION) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +39,12 @@ lint: install
 schema: install
 	$(BIN)/cip-graph export-schema > schema.graphql
 
+# Breaking changes of the code's schema against the one committed at SCHEMA_BASE (make schema-check SCHEMA_BASE=origin/main).
+schema-check: install
+	git show $(SCHEMA_BASE):schema.graphql | $(BIN)/cip-graph schema-check -
+
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
 
 clean:
-	rm -rf $(VENV) cip.db cip.db-shm cip.db-wal
+	rm -rf $(VENV) $(FEDERATION)/node_modules cip.db cip.db-shm cip.db-wal

@@ -1,4 +1,4 @@
-"""The `cip-graph` command line: serve, migrate, seed, export-schema, token."""
+"""The `cip-graph` command line: serve, migrate, seed, export-schema, schema-check, token."""
 
 import argparse
 import asyncio
@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -60,10 +61,21 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     )
 
 
-def _export_schema() -> None:
+def _exported_schema() -> str:
     from schema import schema
 
-    sys.stdout.write(schema.as_str() + "\n")
+    return schema.as_str() + "\n"
+
+
+def _check_schema(baseline: str) -> None:
+    """Exits 1 when the code's schema breaks clients of the baseline SDL (a file, or - for stdin)."""
+    from app.schema_check import schema_changes
+
+    before = sys.stdin.read() if baseline == "-" else Path(baseline).read_text()
+    changes = schema_changes(before, _exported_schema())
+    sys.stdout.write(changes.report() + "\n")
+    if changes.breaking:
+        sys.exit(1)
 
 
 def parser(settings: Settings) -> argparse.ArgumentParser:
@@ -79,6 +91,12 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     seed.add_argument("--teams", type=int, help="default: 0.3 per profile")
     seed.add_argument("--seed", type=int, default=2026, help="random seed")
     commands.add_parser("export-schema", help="print the GraphQL SDL")
+    check = commands.add_parser(
+        "schema-check", help="list what the code's schema breaks for clients of a baseline SDL; exit 1 if any"
+    )
+    check.add_argument(
+        "baseline", help="the baseline SDL file, e.g. the portal's last composed one; - for stdin"
+    )
     token = commands.add_parser("token", help="mint a development sign-in token (needs CIP_JWT_SECRET)")
     token.add_argument("--sub", required=True, help="the portal subject id, e.g. demo|00000001")
     token.add_argument("--roles", nargs="*", default=[], choices=[role.value for role in Role])
@@ -106,5 +124,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
         except AuthenticationError as error:
             sys.exit(f"cip-graph token: {error}")
+    elif arguments.command == "schema-check":
+        _check_schema(arguments.baseline)
     else:
-        _export_schema()
+        sys.stdout.write(_exported_schema())
