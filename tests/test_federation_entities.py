@@ -148,7 +148,10 @@ BAD_REPRESENTATIONS = {
         "representations[0] has __typename 'Invite', which is not an entity of this subgraph; "
         "the entities are ContestRound, Idea, Profile, Skill, Submission, Team.",
     ),
-    "without its key": ({"__typename": "Idea"}, "representations[0] of Idea needs its key field 'id' as a string."),
+    "without its key": (
+        {"__typename": "Idea"},
+        "representations[0] of Idea needs its key field 'id' as a string.",
+    ),
     "with a number for a key": (
         {"__typename": "Profile", "id": 1},
         "representations[0] of Profile needs its key field 'id' as a string.",
