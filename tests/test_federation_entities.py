@@ -180,9 +180,9 @@ async def test_a_bad_representation_fails_alone_with_a_message_naming_it(world: 
 
     assert body["data"]["_entities"][0] is None
     assert body["data"]["_entities"][1]["id"] == world["published_idea"]
-    assert [
-        (error["message"], error["path"], error["extensions"]["code"]) for error in body["errors"]
-    ] == [(message, ["_entities", 0], "BAD_USER_INPUT")]
+    assert [(error["message"], error["path"], error["extensions"]["code"]) for error in body["errors"]] == [
+        (message, ["_entities", 0], "BAD_USER_INPUT")
+    ]
 
 
 async def test_the_most_representations_a_request_takes_run_as_one_batch(world: World):
