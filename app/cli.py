@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from graphql import GraphQLError
 from pydantic import ValidationError
 
 from app.auth import AuthenticationError, mint_token
@@ -72,7 +73,10 @@ def _check_schema(baseline: str) -> None:
     from app.schema_check import schema_changes
 
     before = sys.stdin.read() if baseline == "-" else Path(baseline).read_text()
-    changes = schema_changes(before, _exported_schema())
+    try:
+        changes = schema_changes(before, _exported_schema())
+    except GraphQLError as error:
+        sys.exit(f"cip-graph schema-check: the baseline is not valid SDL: {error.message}")
     sys.stdout.write(changes.report() + "\n")
     if changes.breaking:
         sys.exit(1)
