@@ -199,6 +199,7 @@ const server = new ApolloServer({
   gateway,
   logger,
   plugins: [federatedTracePlugin],
+  includeStacktraceInErrorResponses: false, // as a production router would answer
   stopOnTerminationSignals: false, // handled below, so that the exit code is 0
 });
 
