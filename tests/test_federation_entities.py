@@ -4,8 +4,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql import parse
 
-from resolvers.entity import MAX_REPRESENTATIONS
+from resolvers.entity import ENTITY_KEYS, MAX_REPRESENTATIONS
 from resolvers.ids import to_global_id
 from tests.conftest import GraphQLClient
 from tests.world import World
@@ -38,6 +39,17 @@ async def test_service_sdl_is_the_committed_schema(client: GraphQLClient):
     data = await client.anonymous().data("{ _service { sdl } }")
 
     assert data["_service"]["sdl"] + "\n" == SCHEMA_FILE.read_text()
+
+
+def test_the_keys_entities_resolve_by_are_the_keys_the_sdl_declares():
+    declared: dict[str, list[str]] = {}
+    for definition in parse(SCHEMA_FILE.read_text()).definitions:
+        for directive in getattr(definition, "directives", None) or ():
+            if directive.name.value == "key":
+                (fields,) = directive.arguments
+                declared.setdefault(definition.name.value, []).append(fields.value.value)  # type: ignore[attr-defined]
+
+    assert {name: tuple(sorted(keys)) for name, keys in declared.items()} == ENTITY_KEYS
 
 
 async def test_every_entity_type_resolves_by_its_key(world: World):
