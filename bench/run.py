@@ -41,6 +41,16 @@ PROFILE_PAGE = (SCREENS / "profile_page.graphql").read_text()
 
 CONTEST_ROUND = (SCREENS / "contest_round.graphql").read_text()
 
+ROUTER_FETCH = """
+query($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Idea { id title teaser status owner { displayName } }
+    ... on Profile { id displayName sector region }
+  }
+}
+"""
+"""What the portal's router sends CIP for a page of 100 highlighted ideas and their 100 curators."""
+
 WARMUP = 20
 CURSOR_PAGES = 50
 P50_TARGET_MS = 10.0
@@ -133,6 +143,13 @@ def verdict(met: bool) -> str:
     return "met" if met else "NOT MET"
 
 
+def representations(rng: random.Random, ideas: int, profiles: int) -> list[dict[str, str]]:
+    """100 ideas and 100 profiles, as a router batches the references of one query."""
+    return [{"__typename": "Idea", "id": to_global_id("Idea", rng.randint(1, ideas))} for _ in range(100)] + [
+        {"__typename": "Profile", "id": to_global_id("Profile", rng.randint(1, profiles))} for _ in range(100)
+    ]
+
+
 async def run(args: argparse.Namespace, database: Database) -> None:
     await prepare(database, DemoSize(profiles=args.profiles, ideas=args.ideas, teams=args.teams))
     app = create_app(SETTINGS, database=database)
@@ -159,6 +176,12 @@ async def run(args: argparse.Namespace, database: Database) -> None:
                 n,
             ),
             await bench.measure("contest round", CONTEST_ROUND, lambda i: {"id": rounds[i % 2]}, n, JURY),
+            await bench.measure(
+                "router fetch",
+                ROUTER_FETCH,
+                lambda _: {"representations": representations(rng, args.ideas, args.profiles)},
+                n,
+            ),
         ]
         by_size = {
             first: (await bench.post(IDEA_PAGE, {"first": first, "after": None}))[2] for first in (5, 100)
