@@ -28,18 +28,15 @@
 // decoded; then durationNs is the trace's own duration, otherwise 0.
 import { parseArgs } from "node:util";
 import { ApolloServer } from "@apollo/server";
-import { startStandaloneServer } from "@apollo/server/standalone";
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from "@apollo/gateway";
+import { die as dieWith, serve, stderrLogger } from "./serving.mjs";
 
 // GraphQLDataSourceRequestKind.INCOMING_OPERATION. The enum is in
 // @apollo/gateway's typings but not among its runtime exports; the other kinds
 // ("health check", "loading schema") have no incoming request.
 const INCOMING_OPERATION = "incoming operation";
 
-function die(message, code = 2) {
-  process.stderr.write(`gateway.mjs: ${message}\n`);
-  process.exit(code);
-}
+const die = (message, code = 2) => dieWith("gateway.mjs", message, code);
 
 const USAGE = "usage: node gateway.mjs --port N --cip URL --portal URL [--router-secret S]";
 let values;
@@ -72,13 +69,7 @@ for (const name of ["cip", "portal"]) {
 const port = Number(values.port);
 const routerSecret = values["router-secret"];
 
-// Apollo's default logger writes info to stdout; keep stdout for "ready".
-const logger = {
-  debug() {},
-  info: (...a) => process.stderr.write(`gateway.mjs: ${a.join(" ")}\n`),
-  warn: (...a) => process.stderr.write(`gateway.mjs: warning: ${a.join(" ")}\n`),
-  error: (...a) => process.stderr.write(`gateway.mjs: error: ${a.join(" ")}\n`),
-};
+const logger = stderrLogger("gateway.mjs");
 
 class CipDataSource extends RemoteGraphQLDataSource {
   willSendRequest(options) {
@@ -200,24 +191,7 @@ const server = new ApolloServer({
   logger,
   plugins: [federatedTracePlugin],
   includeStacktraceInErrorResponses: false, // as a production router would answer
-  stopOnTerminationSignals: false, // handled below, so that the exit code is 0
+  stopOnTerminationSignals: false, // serve() handles them, so that the exit code is 0
 });
 
-let url;
-try {
-  ({ url } = await startStandaloneServer(server, { listen: { host: "127.0.0.1", port } }));
-} catch (err) {
-  die(`cannot start: ${err.message ?? err}`, 1);
-}
-
-const stop = async () => {
-  try {
-    await server.stop();
-  } finally {
-    process.exit(0);
-  }
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-
-process.stdout.write(`ready ${url}\n`);
+await serve("gateway.mjs", server, port);

@@ -17,14 +17,11 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
-import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
+import { die as dieWith, serve, stderrLogger } from "./serving.mjs";
 
-function die(message, code = 2) {
-  process.stderr.write(`portal.mjs: ${message}\n`);
-  process.exit(code);
-}
+const die = (message, code = 2) => dieWith("portal.mjs", message, code);
 
 let values;
 try {
@@ -91,14 +88,7 @@ const resolvers = {
 };
 
 const typeDefs = parse(readFileSync(new URL("./portal.graphql", import.meta.url), "utf8"));
-// Apollo Server's default logger writes info to stdout; keep stdout for the
-// "ready" line only.
-const logger = {
-  debug() {},
-  info: (...a) => process.stderr.write(`portal.mjs: ${a.join(" ")}\n`),
-  warn: (...a) => process.stderr.write(`portal.mjs: warning: ${a.join(" ")}\n`),
-  error: (...a) => process.stderr.write(`portal.mjs: error: ${a.join(" ")}\n`),
-};
+const logger = stderrLogger("portal.mjs");
 const server = new ApolloServer({
   schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
   logger,
@@ -106,25 +96,7 @@ const server = new ApolloServer({
   // inline trace (Apollo Server would enable this for a subgraph anyway, but
   // would log about it).
   plugins: [ApolloServerPluginInlineTrace()],
-  stopOnTerminationSignals: false, // handled below, so that the exit code is 0
+  stopOnTerminationSignals: false, // serve() handles them, so that the exit code is 0
 });
 
-let url;
-try {
-  ({ url } = await startStandaloneServer(server, { listen: { host: "127.0.0.1", port } }));
-} catch (err) {
-  die(`cannot start: ${err.stack ?? err}`, 1);
-}
-
-const stop = async () => {
-  try {
-    await server.stop();
-  } finally {
-    process.exit(0);
-  }
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-
-// startStandaloneServer reports "http://127.0.0.1:PORT/" for this host.
-process.stdout.write(`ready ${url}\n`);
+await serve("portal.mjs", server, port);
