@@ -10,8 +10,7 @@ from typing import Any
 
 from loaders import Loaders
 from resolvers.errors import UserInputError
-from resolvers.ids import key_of
-from resolvers.node import LOADER_BY_TYPE
+from resolvers.node import loader_for
 
 MAX_REPRESENTATIONS = 1000
 """A router batches the references of one query; more than this in one request is refused."""
@@ -57,8 +56,8 @@ def _load(loaders: Loaders, index: int, representation: object) -> tuple[str, Aw
     if not isinstance(global_id, str):
         wanted = " or ".join(repr(key) for key in keys)
         raise _bad(index, f"of {type_name} needs its key field {wanted} as a string.")
-    key = key_of(global_id, f"representations[{index}].id", type_name)
-    return type_name, getattr(loaders, LOADER_BY_TYPE[type_name]).load(key)
+    _, key, loader = loader_for(loaders, global_id, f"representations[{index}].id", type_name)
+    return type_name, loader.load(key)
 
 
 async def entity_rows(loaders: Loaders, representations: Sequence[object]) -> list[Found]:

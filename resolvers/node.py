@@ -25,9 +25,11 @@ LOADER_BY_TYPE = {
 MAX_NODES = 100
 
 
-def _lookup(
+def loader_for(
     loaders: Loaders, global_id: str, argument: str, expected: str | None = None
 ) -> tuple[str, int, DataLoader[int, Any]]:
+    """The type, key and loader of a global ID (of the `expected` type, when given); a bad ID is a
+    UserInputError naming `argument`."""
     if expected is None:
         type_name, key = from_global_id(global_id, argument)
     else:
@@ -39,13 +41,13 @@ def _lookup(
 
 
 async def node_row(loaders: Loaders, global_id: str) -> tuple[str, Any]:
-    type_name, key, loader = _lookup(loaders, global_id, "id")
+    type_name, key, loader = loader_for(loaders, global_id, "id")
     return type_name, await loader.load(key)
 
 
 async def row_of_type(loaders: Loaders, global_id: str, type_name: str) -> Any:
     """The row behind an ID that must be of one type; None when nothing has that ID."""
-    _, key, loader = _lookup(loaders, global_id, "id", type_name)
+    _, key, loader = loader_for(loaders, global_id, "id", type_name)
     return await loader.load(key)
 
 
@@ -53,6 +55,6 @@ async def node_rows(loaders: Loaders, global_ids: Sequence[str]) -> list[tuple[s
     """Every ID is checked before anything is loaded; each type is one batch."""
     if len(global_ids) > MAX_NODES:
         raise UserInputError("ids", f"Argument 'ids' takes at most {MAX_NODES} IDs, got {len(global_ids)}.")
-    lookups = [_lookup(loaders, global_id, "ids") for global_id in global_ids]
+    lookups = [loader_for(loaders, global_id, "ids") for global_id in global_ids]
     rows = await asyncio.gather(*(loader.load(key) for _, key, loader in lookups))
     return [(type_name, row) for (type_name, _, _), row in zip(lookups, rows, strict=True)]
