@@ -111,18 +111,10 @@ class Schema(strawberry.federation.Schema):
                         definition.directives = [*definition.directives, Tag(name=MEMBERS)]
 
     def _tag_public_closure(self) -> None:
-        query = self._schema.query_type
-        assert query is not None
+        """Walks from the root fields tagged `public` through every type they reach."""
+        assert self._schema.query_type is not None
         seen: set[str] = set()
-        pending: list[GraphQLNamedType] = [
-            get_named_type(field.type) for field in query.fields.values() if _included(field, set())
-        ]
-        pending += [
-            get_named_type(argument.type)
-            for field in query.fields.values()
-            if _included(field, set())
-            for argument in field.args.values()
-        ]
+        pending: list[GraphQLNamedType] = [self._schema.query_type]
         while pending:
             named = pending.pop()
             if named.name in seen:
