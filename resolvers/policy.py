@@ -105,6 +105,13 @@ def require_team_member(viewer: Viewer, team_id: int, field: str) -> None:
         raise AccessDenied(FORBIDDEN, f"Only the team's members see {field}.")
 
 
+def require_idea_crew(viewer: Viewer, owner_id: int, idea_id: int, field: str) -> None:
+    """The idea's owner, its team's members (or an admin): who invites partners to it."""
+    require_signed_in(viewer, field)
+    if viewer.profile_id != owner_id and idea_id not in viewer.team_idea_ids and not viewer.is_admin:
+        raise AccessDenied(FORBIDDEN, f"Only the idea's owner and team see {field}.")
+
+
 def require_admin(viewer: Viewer, field: str) -> None:
     require_signed_in(viewer, field)
     if not viewer.is_admin:

@@ -12,6 +12,8 @@ from schema.federation import Schema
 from schema.hygiene import NoNulInLiterals, NoNulInVariables
 from schema.idea import IdeaMutation, IdeaQuery
 from schema.invite import InviteMutation
+from schema.match import MatchQuery
+from schema.network import NetworkQuery
 from schema.node import NodeQuery
 from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.profile import ProfileMutation, ProfileQuery
@@ -25,7 +27,16 @@ from schema.topic import TopicQuery
     description="The Civic Innovation Platform: profiles, skills, ideas, teams and contest rounds."
 )
 class Query(
-    NodeQuery, IdeaQuery, ProfileQuery, SkillQuery, TopicQuery, TeamQuery, ContestQuery, PrivacyQuery
+    NodeQuery,
+    IdeaQuery,
+    ProfileQuery,
+    SkillQuery,
+    TopicQuery,
+    TeamQuery,
+    ContestQuery,
+    MatchQuery,
+    NetworkQuery,
+    PrivacyQuery,
 ):
     pass
 

@@ -4,6 +4,8 @@ from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.match import DEFAULT_MATCHES, MAX_MATCHES
+
 First = Annotated[
     int | None,
     strawberry.argument(description="Page forward: how many items, 0 to 100 (default 20)."),
@@ -21,4 +23,10 @@ def described(description: str) -> Any:
     return strawberry.argument(description=description)
 
 
+MatchFirst = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"How many matches, best first: 0 to {MAX_MATCHES} (default {DEFAULT_MATCHES})."
+    ),
+]
 ObjectId = Annotated[strawberry.ID, strawberry.argument(description="The object's global ID.")]

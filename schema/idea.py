@@ -13,17 +13,19 @@ from resolvers.idea import ideas_page
 from resolvers.ids import key_of, to_global_id
 from resolvers.node import row_of_type
 from resolvers.pagination import page_request
+from schema import match as match_types
 from schema import profile as profile_types
 from schema import skill as skill_types
 from schema import team as team_types
 from schema import topic as topic_types
-from schema.arguments import After, Before, First, Last, ObjectId, described
+from schema.arguments import After, Before, First, Last, MatchFirst, ObjectId, described
 from schema.base import PUBLIC, Connection, Info, Node, utc, utc_or_none
 from schema.enums import IdeaStatus
 from schema.mutation import UserError, changed, given
-from schema.permissions import Admin, SignedIn, guard
+from schema.permissions import Admin, IdeaCrew, SignedIn, guard
 
 if TYPE_CHECKING:
+    from schema.match import PartnerFilter, PartnerMatches, TeamSuggestion
     from schema.profile import Profile
     from schema.skill import Skill
     from schema.team import Team
@@ -87,6 +89,36 @@ class Idea(Node):
     async def team(self, info: Info) -> Annotated["Team", strawberry.lazy("schema.team")] | None:
         row = await info.context.loaders.team_by_idea_id.load(self.pk)
         return None if row is None else team_types.Team.from_row(row)
+
+    @strawberry.field(
+        description="Profiles offering the skills the idea still needs (no one in its team offers "
+        "them), rarer skills weighing more, partners from sectors the team lacks scoring 25% more; "
+        "the team and pending invitations are left out. Its owner and team only.",
+        extensions=guard(IdeaCrew),
+    )
+    async def suggested_partners(
+        self,
+        info: Info,
+        first: MatchFirst = None,
+        filter: Annotated[
+            Annotated["PartnerFilter", strawberry.lazy("schema.match")] | None,
+            described("Only partners matching this."),
+        ] = None,
+    ) -> Annotated["PartnerMatches", strawberry.lazy("schema.match")] | None:
+        return await match_types.partners_for_idea(info, self.pk, first, filter)
+
+    @strawberry.field(
+        description="A whole team of `size` for the idea, solved exactly: its current members, then "
+        "whoever covers the most needed skills (rarer first), spanning at least two sectors, and "
+        "preferring those with an invitation about the idea. Its owner and team only.",
+        extensions=guard(IdeaCrew),
+    )
+    async def suggested_team(
+        self,
+        info: Info,
+        size: Annotated[int, described("Members in all, current ones included: 2 to 4.")] = 4,
+    ) -> Annotated["TeamSuggestion", strawberry.lazy("schema.match")] | None:
+        return await match_types.team_for_idea(info, self.pk, size)
 
     @strawberry.field(
         description="Members' reports of this idea, oldest first; admins only.", extensions=guard(Admin)

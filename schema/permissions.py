@@ -43,6 +43,13 @@ class TeamMember(_Rule):
         policy.require_team_member(info.context.viewer, source.pk, field)
 
 
+class IdeaCrew(_Rule):
+    """On an Idea: its owner and its team."""
+
+    def check(self, source: Any, info: Info, field: str) -> None:
+        policy.require_idea_crew(info.context.viewer, source.owner_id, source.pk, field)
+
+
 class Admin(_Rule):
     def check(self, source: Any, info: Info, field: str) -> None:
         policy.require_admin(info.context.viewer, field)

@@ -14,9 +14,10 @@ from resolvers.pagination import page_request
 from resolvers.profile import profiles_page
 from schema import idea as idea_types
 from schema import invite as invite_types
+from schema import match as match_types
 from schema import skill as skill_types
 from schema import team as team_types
-from schema.arguments import After, Before, First, Last, ObjectId, described
+from schema.arguments import After, Before, First, Last, MatchFirst, ObjectId, described
 from schema.base import PUBLIC, Connection, Info, Node, utc
 from schema.enums import (
     IdeaStatus,
@@ -28,11 +29,12 @@ from schema.enums import (
     SkillLevel,
 )
 from schema.mutation import UserError, changed, given
-from schema.permissions import OwnProfile, SignedIn, guard
+from schema.permissions import Admin, OwnProfile, SignedIn, guard
 
 if TYPE_CHECKING:
     from schema.idea import Idea
     from schema.invite import Invite
+    from schema.match import PartnerFilter, PartnerMatches
     from schema.skill import Skill
     from schema.team import Membership
 
@@ -158,6 +160,22 @@ class Profile(Node):
         request = page_request(first, after, last, before, descending=True)
         page = await info.context.loaders.invites_by_recipient_id(request, status).load(self.pk)
         return Connection.of(page, invite_types.Invite.from_row)
+
+    @strawberry.field(
+        description="The profiles that complement this one best, as `matchPartners` ranks them for "
+        "its member; admins only.",
+        extensions=guard(Admin),
+    )
+    async def matches(
+        self,
+        info: Info,
+        first: MatchFirst = None,
+        filter: Annotated[
+            Annotated["PartnerFilter", strawberry.lazy("schema.match")] | None,
+            described("Only partners matching this."),
+        ] = None,
+    ) -> Annotated["PartnerMatches", strawberry.lazy("schema.match")] | None:
+        return await match_types.partners_of(info, self.pk, first, filter)
 
 
 @strawberry.federation.type(
