@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cbcbox
 import pulp
 
 from models.db import Database, RequestReader
@@ -110,8 +111,8 @@ def _solve(
 ) -> tuple[list[_Candidate], bool] | None:
     """The chosen candidates and whether CBC proved them optimal; None when infeasible."""
     problem = pulp.LpProblem("team", pulp.LpMaximize)
-    pick = {c.profile_id: pulp.LpVariable(f"pick_{c.profile_id}", cat=pulp.LpBinary) for c in candidates}
-    cover = {s: pulp.LpVariable(f"cover_{s}", cat=pulp.LpBinary) for s in weights}
+    pick = {c.profile_id: problem.add_variable(f"pick_{c.profile_id}", cat=pulp.LpBinary) for c in candidates}
+    cover = {s: problem.add_variable(f"cover_{s}", cat=pulp.LpBinary) for s in weights}
     top = max((c.score for c in candidates), default=0.0) or 1.0
     problem += pulp.lpSum((COVER + RARITY * weights[s]) * cover[s] for s in weights) + pulp.lpSum(
         (INTEREST * c.interested + c.score / (top * 1.01)) * pick[c.profile_id] for c in candidates
@@ -124,11 +125,11 @@ def _solve(
         problem += cover[skill] <= pulp.lpSum(pick[c.profile_id] for c in candidates if skill in c.offers)
     if cross_sector:
         sectors = sorted({c.sector for c in candidates})
-        spans = {s: pulp.LpVariable(f"sector_{s.value}", cat=pulp.LpBinary) for s in sectors}
+        spans = {s: problem.add_variable(f"sector_{s.value}", cat=pulp.LpBinary) for s in sectors}
         for sector, variable in spans.items():
             problem += variable <= pulp.lpSum(pick[c.profile_id] for c in candidates if c.sector == sector)
         problem += pulp.lpSum(spans.values()) >= 2
-    problem.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_SECONDS))
+    problem.solve(pulp.COIN_CMD(path=cbcbox.cbc_bin_path(), msg=False, timeLimit=SOLVER_SECONDS))
     if problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return None
     chosen = [c for c in candidates if (pick[c.profile_id].value() or 0) > 0.5]

@@ -185,7 +185,7 @@ class TeamSuggestion:
     )
     covered: list[MatchedSkill] = strawberry.field(description="Needed skills the team covers.")
     uncovered: list[MatchedSkill] = strawberry.field(description="Needed skills no one in the team offers.")
-    sectors: list[Sector] = strawberry.field(description="The sectors the team spans.")
+    sectors: list[Sector] = strawberry.field(description="The sectors the team spans, by name.")
     cross_sector: bool = strawberry.field(description="It spans two sectors or more, as the contest asks.")
     optimal: bool = strawberry.field(description="The solver proved no better team exists in the pool.")
     notice: MatchNotice | None = strawberry.field(

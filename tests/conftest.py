@@ -28,7 +28,7 @@ from models import metadata
 from models.db import Database
 from models.migrate import migrate
 
-pytest_plugins = ["tests.world", "tests.live"]
+pytest_plugins = ["tests.world", "tests.live", "tests.partners"]
 
 POSTGRESQL_URL = os.environ.get("CIP_TEST_POSTGRESQL_URL", "postgresql+asyncpg://127.0.0.1:5432/test")
 POSTGRESQL_REQUIRED = os.environ.get("CIP_TEST_REQUIRE_POSTGRESQL") == "1"
