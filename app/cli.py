@@ -1,4 +1,5 @@
-"""The `cip-graph` command line: serve, migrate, seed, export-schema, schema-check, token."""
+"""The `cip-graph` command line: serve, migrate, seed, export-schema, schema-check, token, network
+export, report."""
 
 import argparse
 import asyncio
@@ -18,6 +19,8 @@ from models.db import Database
 from models.migrate import migrate
 from resolvers.viewer import Role
 
+EXPORT_FORMATS = ("graphml", "gexf", "csv")
+"""app.network.ExportFormat's values, named here so the parser need not import matplotlib."""
 GRACEFUL_SHUTDOWN_SECONDS = 10
 """How long open requests and WebSockets get to finish when the server is asked to stop."""
 
@@ -35,6 +38,27 @@ async def _seed(settings: Settings, size: DemoSize, seed: int) -> None:
     try:
         await migrate(database)
         await load_demo_data(database, size, seed)
+    finally:
+        await database.dispose()
+
+
+async def _export_network(settings: Settings, fmt: str, out: Path | None) -> str:
+    from app.network import ExportFormat, export_network
+
+    database = Database(settings.database_url)
+    try:
+        return await export_network(database, ExportFormat(fmt), out)
+    finally:
+        await database.dispose()
+
+
+async def _report(settings: Settings, out: Path) -> Path:
+    """matplotlib loads only for this command, so the others start as fast as before."""
+    from app.network import write_report
+
+    database = Database(settings.database_url)
+    try:
+        return await write_report(database, out)
     finally:
         await database.dispose()
 
@@ -105,6 +129,19 @@ def parser(settings: Settings) -> argparse.ArgumentParser:
     token.add_argument("--sub", required=True, help="the portal subject id, e.g. demo|00000001")
     token.add_argument("--roles", nargs="*", default=[], choices=[role.value for role in Role])
     token.add_argument("--hours", type=float, default=8, help="how long the token stays valid")
+    network = commands.add_parser("network", help="the partner network for analysts")
+    network_commands = network.add_subparsers(dest="network_command", required=True)
+    export = network_commands.add_parser(
+        "export", help="write the partner network (public profile data only) for Gephi, networkx or R"
+    )
+    export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    export.add_argument(
+        "--out",
+        type=Path,
+        help="default: cip-network.graphml, cip-network.gexf, or the directory cip-network/ for csv",
+    )
+    report = commands.add_parser("report", help="write an HTML report with plots of the network")
+    report.add_argument("--out", type=Path, required=True, help="the directory for index.html and plots")
     return root
 
 
@@ -128,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
         except AuthenticationError as error:
             sys.exit(f"cip-graph token: {error}")
+    elif arguments.command == "network":
+        sys.stdout.write(asyncio.run(_export_network(settings, arguments.format, arguments.out)) + "\n")
+    elif arguments.command == "report":
+        sys.stdout.write(f"wrote {asyncio.run(_report(settings, arguments.out))}\n")
     elif arguments.command == "schema-check":
         _check_schema(arguments.baseline)
     else:

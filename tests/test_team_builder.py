@@ -31,7 +31,10 @@ query($id: ID!) {
     ... on Idea {
       suggestedPartners {
         notice { code }
-        matches { profile { displayName } score theyOffer { skill { slug } } theySeek { skill { slug } } explanation }
+        matches {
+          profile { displayName } score explanation
+          theyOffer { skill { slug } } theySeek { skill { slug } }
+        }
       }
     }
   }
