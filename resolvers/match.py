@@ -216,6 +216,30 @@ async def idea_circle(reader: RequestReader, idea_id: int) -> Circle:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A profile in the index, with what it offers and seeks."""
+
+    index: SkillIndex
+    position: int
+    offers: set[int]
+    seeks: set[int]
+
+    @property
+    def sector(self) -> Sector:
+        return self.index.sector_of(self.position)
+
+
+async def member(database: Database, reader: RequestReader, profile_id: int) -> Member | None:
+    """None when the profile has no skills (or no longer exists)."""
+    index = await skill_index(database, reader)
+    position = index.position(profile_id)
+    if position is None:
+        return None
+    offers, seeks = index.skills_of(position)
+    return Member(index, position, offers, seeks) if offers or seeks else None
+
+
 async def match_partners(
     database: Database,
     reader: RequestReader,
@@ -227,18 +251,16 @@ async def match_partners(
     count = match_count(first)
     if profile_id is None:
         return Matches(notice=Notice.NO_PROFILE)
-    index = await skill_index(database, reader)
-    position = index.position(profile_id)
-    offers, seeks = index.skills_of(position) if position is not None else (set(), set())
-    if not offers and not seeks:
+    me = await member(database, reader, profile_id)
+    if me is None:
         return Matches(notice=Notice.NO_SKILLS)
-    assert position is not None
     met = [row.profile_id for row in await reader.fetch_all(ALREADY_MET, profile=profile_id)]
+    index = me.index
     matches = _rank(
         index,
-        offered={skill: index.weight(skill) for skill in seeks},
-        sought={skill: index.weight(skill) for skill in offers},
-        home={index.sector_of(position)},
+        offered={skill: index.weight(skill) for skill in me.seeks},
+        sought={skill: index.weight(skill) for skill in me.offers},
+        home={me.sector},
         excluded=[profile_id, *met],
         criteria=criteria,
         first=count,
@@ -361,25 +383,22 @@ async def match_ideas(
     count = match_count(first)
     if profile_id is None:
         return Matches(notice=Notice.NO_PROFILE)
-    index = await skill_index(database, reader)
-    position = index.position(profile_id)
-    offers = index.skills_of(position)[0] if position is not None else set()
-    if not offers:
+    me = await member(database, reader, profile_id)
+    if me is None or not me.offers:
         return Matches(notice=Notice.NO_OFFERS)
-    assert position is not None
     rows = await reader.fetch_all(
         OPEN_NEEDS_OFFERED,
-        offers=sorted(offers),
+        offers=sorted(me.offers),
         profile=profile_id,
         own_ideas=sorted(own_ideas),
-        sector=index.sector_of(position).value,
+        sector=me.sector.value,
     )
     skills: defaultdict[int, list[int]] = defaultdict(list)
     cross: dict[int, bool] = {}
     for row in rows:
         skills[row.idea_id].append(row.skill_id)
         cross[row.idea_id] = not row.same_sector
-    weights = {skill: index.weight(skill) for skill in offers}
+    weights = {skill: me.index.weight(skill) for skill in me.offers}
     matches = []
     for idea_id, needed in skills.items():
         complementarity = sum(weights[skill] for skill in needed)

@@ -1,10 +1,13 @@
 """Argument types shared by every connection field, so each reads the same in GraphiQL."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from resolvers.match import DEFAULT_MATCHES, MAX_MATCHES
+
+if TYPE_CHECKING:
+    from schema.match import PartnerFilter
 
 First = Annotated[
     int | None,
@@ -29,4 +32,9 @@ MatchFirst = Annotated[
         description=f"How many matches, best first: 0 to {MAX_MATCHES} (default {DEFAULT_MATCHES})."
     ),
 ]
+PartnerFilterArgument = Annotated[
+    Annotated["PartnerFilter", strawberry.lazy("schema.match")] | None,
+    strawberry.argument(description="Only partners matching this."),
+]
+"""Lazy, so Profile and Idea can take the match filter without importing schema.match."""
 ObjectId = Annotated[strawberry.ID, strawberry.argument(description="The object's global ID.")]

@@ -18,14 +18,23 @@ from schema import profile as profile_types
 from schema import skill as skill_types
 from schema import team as team_types
 from schema import topic as topic_types
-from schema.arguments import After, Before, First, Last, MatchFirst, ObjectId, described
+from schema.arguments import (
+    After,
+    Before,
+    First,
+    Last,
+    MatchFirst,
+    ObjectId,
+    PartnerFilterArgument,
+    described,
+)
 from schema.base import PUBLIC, Connection, Info, Node, utc, utc_or_none
 from schema.enums import IdeaStatus
 from schema.mutation import UserError, changed, given
 from schema.permissions import Admin, IdeaCrew, SignedIn, guard
 
 if TYPE_CHECKING:
-    from schema.match import PartnerFilter, PartnerMatches, TeamSuggestion
+    from schema.match import PartnerMatches, TeamSuggestion
     from schema.profile import Profile
     from schema.skill import Skill
     from schema.team import Team
@@ -100,10 +109,7 @@ class Idea(Node):
         self,
         info: Info,
         first: MatchFirst = None,
-        filter: Annotated[
-            Annotated["PartnerFilter", strawberry.lazy("schema.match")] | None,
-            described("Only partners matching this."),
-        ] = None,
+        filter: PartnerFilterArgument = None,
     ) -> Annotated["PartnerMatches", strawberry.lazy("schema.match")] | None:
         return await match_types.partners_for_idea(info, self.pk, first, filter)
 

@@ -9,7 +9,7 @@ from resolvers.match import Matches, Notice, PartnerCriteria, Weighted
 from schema import idea as idea_types
 from schema import profile as profile_types
 from schema import skill as skill_types
-from schema.arguments import MatchFirst, described
+from schema.arguments import MatchFirst, PartnerFilterArgument
 from schema.base import Info
 from schema.enums import ProfileKind, Region, Sector
 from schema.permissions import SignedIn, guard
@@ -223,9 +223,6 @@ class PartnerFilter:
         if given is None:
             return PartnerCriteria()
         return PartnerCriteria(given.sector or (), given.region or (), given.kind or ())
-
-
-PartnerFilterArgument = Annotated[PartnerFilter | None, described("Only partners matching this.")]
 
 
 async def partners_of(

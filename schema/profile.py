@@ -17,7 +17,16 @@ from schema import invite as invite_types
 from schema import match as match_types
 from schema import skill as skill_types
 from schema import team as team_types
-from schema.arguments import After, Before, First, Last, MatchFirst, ObjectId, described
+from schema.arguments import (
+    After,
+    Before,
+    First,
+    Last,
+    MatchFirst,
+    ObjectId,
+    PartnerFilterArgument,
+    described,
+)
 from schema.base import PUBLIC, Connection, Info, Node, utc
 from schema.enums import (
     IdeaStatus,
@@ -34,7 +43,7 @@ from schema.permissions import Admin, OwnProfile, SignedIn, guard
 if TYPE_CHECKING:
     from schema.idea import Idea
     from schema.invite import Invite
-    from schema.match import PartnerFilter, PartnerMatches
+    from schema.match import PartnerMatches
     from schema.skill import Skill
     from schema.team import Membership
 
@@ -170,10 +179,7 @@ class Profile(Node):
         self,
         info: Info,
         first: MatchFirst = None,
-        filter: Annotated[
-            Annotated["PartnerFilter", strawberry.lazy("schema.match")] | None,
-            described("Only partners matching this."),
-        ] = None,
+        filter: PartnerFilterArgument = None,
     ) -> Annotated["PartnerMatches", strawberry.lazy("schema.match")] | None:
         return await match_types.partners_of(info, self.pk, first, filter)
 

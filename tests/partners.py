@@ -32,6 +32,7 @@ from models.enums import (
 )
 from resolvers.ids import to_global_id
 from tests.conftest import GraphQLClient
+from tests.world import taxonomy
 
 SKILL_IDS = {slug: key for key, (slug, _, _) in enumerate(SKILLS, start=1)}
 TOPIC_IDS = {slug: key for key, (slug, _, _) in enumerate(TOPICS, start=1)}
@@ -96,9 +97,7 @@ def _moment(year: int, month: int = 5) -> datetime:
 
 def _rows() -> dict[str, list[dict[str, Any]]]:
     teams = [(name, idea) for name, idea in IDEAS.items() if idea[5]]
-    return {
-        "skill": [{"slug": slug, "name": name, "category": category} for slug, name, category in SKILLS],
-        "topic": [{"slug": slug, "name": name, "description": about} for slug, name, about in TOPICS],
+    return taxonomy() | {
         "profile": [
             {
                 "id": key,

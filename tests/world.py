@@ -66,11 +66,17 @@ def subject(name: str) -> str:
     return f"test|{name}"
 
 
-def _rows() -> dict[str, list[dict[str, Any]]]:
-    past, future = NOW - timedelta(days=30), NOW + timedelta(days=30)
+def taxonomy() -> dict[str, list[dict[str, Any]]]:
+    """The demo's skills and topics, numbered from 1 in their order there."""
     return {
         "skill": [{"slug": slug, "name": name, "category": category} for slug, name, category in SKILLS],
         "topic": [{"slug": slug, "name": name, "description": about} for slug, name, about in TOPICS],
+    }
+
+
+def _rows() -> dict[str, list[dict[str, Any]]]:
+    past, future = NOW - timedelta(days=30), NOW + timedelta(days=30)
+    return taxonomy() | {
         "profile": [
             {
                 "id": key,
