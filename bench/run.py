@@ -1,7 +1,8 @@
 """Latency, SQL statements per request and memory of the three canonical pages on a seeded database.
 
 Then bench.live: the delivery latency of one live event fanned out to 1,000 subscribers of a served
-process. `--only pages` or `--only live` runs one part.
+process; then bench.network: partner matching and network stats on 100,000 profiles. `--only pages`,
+`--only live` or `--only network` runs one part.
 
 A benchmark that prints figures, not a test: it exits 0 whatever the numbers are, and fails only
 when a response carries GraphQL errors, because then the figures would measure the wrong thing."""
@@ -27,7 +28,7 @@ from app.auth import mint_token
 from app.demo import DemoSize, load_demo_data
 from app.main import create_app, tune_garbage_collector
 from app.settings import Settings
-from bench import live
+from bench import live, network
 from models import Profile
 from models.db import Database
 from models.migrate import migrate
@@ -225,9 +226,12 @@ def main() -> None:
         "--database-url", help="a dedicated PostgreSQL database for the pages; SQLite in a temp dir if unset"
     )
     parser.add_argument(
-        "--only", choices=("pages", "live"), help="run one part: the three pages, or the live fan-out"
+        "--only",
+        choices=("pages", "live", "network"),
+        help="run one part: the three pages, the live fan-out, or partner matching and network stats",
     )
     live.add_arguments(parser)
+    network.add_arguments(parser)
     args = parser.parse_args()
 
     async def bench(url: str) -> None:
@@ -237,14 +241,16 @@ def main() -> None:
         finally:
             await database.dispose()
 
-    if args.only != "live":
+    if args.only in (None, "pages"):
         if args.database_url:
             asyncio.run(bench(args.database_url))
         else:
             with tempfile.TemporaryDirectory(prefix="cip-bench-") as directory:
                 asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"))
-    if args.only != "pages":
+    if args.only in (None, "live"):
         live.main(args)
+    if args.only in (None, "network"):
+        network.main(args)
 
 
 if __name__ == "__main__":

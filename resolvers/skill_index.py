@@ -194,10 +194,16 @@ class _Holder:
 _holders: "weakref.WeakKeyDictionary[Database, _Holder]" = weakref.WeakKeyDictionary()
 
 
+def _index(profiles: list[Any], claims: list[Any], fingerprint: Fingerprint) -> SkillIndex:
+    return SkillIndex(_Profiles.of(profiles), _Claims.of(claims), fingerprint)
+
+
 async def _built(reader: RequestReader, fingerprint: Fingerprint) -> SkillIndex:
+    """Half a second of array building at 100,000 profiles runs in a thread, so the event loop
+    keeps serving other requests meanwhile."""
     profiles = await reader.fetch_all(ALL_PROFILES)
     claims = await reader.fetch_all(ALL_CLAIMS)
-    return SkillIndex(_Profiles.of(profiles), _Claims.of(claims), fingerprint)
+    return await asyncio.to_thread(_index, profiles, claims, fingerprint)
 
 
 async def _refreshed(reader: RequestReader, index: SkillIndex, fingerprint: Fingerprint) -> SkillIndex:
