@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, bindparam, exists, func, literal, not_, or_, select, union_all
+from sqlalchemy import ColumnElement, bindparam, exists, func, literal, not_, or_, select, union_all
 from sqlmodel import col
 
 from models import Idea, IdeaSkill, Invite, Membership, Profile, ProfileSkill, Team
@@ -331,32 +331,42 @@ async def suggested_partners(
 _need, _idea = IdeaSkill, Idea
 
 
-def _crew_has(table: Any, matching: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
-    """The idea's owner, or a member of its team, has a row in `table` `matching` their profile id.
-    Two indexed lookups per idea, where one OR over both would scan the table."""
-    owner = select(literal(1)).select_from(table).where(matching(col(_idea.owner_id)))
+def _crew_has(has: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The idea's owner, or a member of its team, `has` (a lookup by profile id). Each is its own
+    indexed lookup: an OR over both, or a join the planner may start from the other end, scans."""
     members = (
         select(literal(1))
         .select_from(Membership)
         .join(Team, col(Team.id) == col(Membership.team_id))
-        .join(table, matching(col(Membership.profile_id)))
-        .where(col(Team.idea_id) == col(_idea.id))
+        .where(col(Team.idea_id) == col(_idea.id), has(col(Membership.profile_id)))
     )
-    return or_(exists(owner), exists(members))
+    return or_(has(col(_idea.owner_id)), exists(members))
 
 
-_covered = _crew_has(
-    ProfileSkill,
-    lambda profile_id: and_(
-        col(ProfileSkill.profile_id) == profile_id,
-        col(ProfileSkill.skill_id) == col(_need.skill_id),
-        col(ProfileSkill.direction) == SkillDirection.OFFERS,
-    ),
-)
-_same_sector = _crew_has(
-    Profile,
-    lambda profile_id: and_(col(Profile.id) == profile_id, col(Profile.sector) == bindparam("sector")),
-)
+def _offers_need(profile_id: Any) -> ColumnElement[bool]:
+    return exists(
+        select(literal(1))
+        .select_from(ProfileSkill)
+        .where(
+            col(ProfileSkill.profile_id) == profile_id,
+            col(ProfileSkill.skill_id) == col(_need.skill_id),
+            col(ProfileSkill.direction) == SkillDirection.OFFERS,
+        )
+        .correlate_except(ProfileSkill)
+    )
+
+
+def _in_my_sector(profile_id: Any) -> ColumnElement[bool]:
+    return exists(
+        select(literal(1))
+        .select_from(Profile)
+        .where(col(Profile.id) == profile_id, col(Profile.sector) == bindparam("sector"))
+        .correlate_except(Profile)
+    )
+
+
+_covered = _crew_has(_offers_need)
+_same_sector = _crew_has(_in_my_sector)
 _team_size = (
     select(func.count())
     .select_from(Membership)
@@ -365,7 +375,12 @@ _team_size = (
     .scalar_subquery()
 )
 OPEN_NEEDS_OFFERED = Query(
-    select(col(_need.idea_id), col(_need.skill_id), _same_sector.label("same_sector"))
+    select(
+        col(_need.idea_id),
+        col(_need.skill_id),
+        _same_sector.label("same_sector"),
+        _team_size.label("team_size"),
+    )
     .join(_idea, col(_idea.id) == col(_need.idea_id))
     .where(
         in_array(col(_need.skill_id), "offers"),
@@ -374,11 +389,11 @@ OPEN_NEEDS_OFFERED = Query(
         col(_idea.owner_id) != bindparam("profile"),
         not_(in_array(col(_idea.id), "own_ideas")),
         ~_covered,
-        _team_size < MAX_TEAM_SIZE,
     )
 )
-"""Each published idea's open needs (no one in its crew offers them) among the skills offered,
-for ideas the member does not own or work on and whose team has room."""
+"""Each published idea's open needs (no one in its crew offers them) among the skills offered, for
+ideas the member does not own or work on. Full teams are left out by the caller: as a condition,
+the planners count the team of every published idea before joining the needs."""
 
 
 async def match_ideas(
@@ -405,6 +420,8 @@ async def match_ideas(
     skills: defaultdict[int, list[int]] = defaultdict(list)
     cross: dict[int, bool] = {}
     for row in rows:
+        if row.team_size >= MAX_TEAM_SIZE:
+            continue
         skills[row.idea_id].append(row.skill_id)
         cross[row.idea_id] = not row.same_sector
     weights = {skill: me.index.weight(skill) for skill in me.offers}
