@@ -10,7 +10,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import MAXYEAR, MINYEAR, UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -43,9 +43,10 @@ from models import (
     Topic,
 )
 from models.db import RequestReader
-from models.enums import IdeaStatus, InviteStatus, Region, Sector, SkillDirection, SubmissionStatus
+from models.enums import InviteStatus, Region, Sector, SkillDirection, SubmissionStatus
 from models.query import AnySelect, Query, in_array
 from resolvers.errors import UserInputError
+from resolvers.policy import ideas_seen_by_every_member
 
 MAX_NETWORK_NODES = 5_000
 EXACT_BETWEENNESS_NODES = 1_000
@@ -81,10 +82,6 @@ class NetworkFilter:
         }
 
 
-def _shown(idea: Any) -> ColumnElement[bool]:
-    return and_(col(idea.status) != IdeaStatus.DRAFT, col(idea.hidden_at).is_(None))
-
-
 def _between(moment: Any) -> ColumnElement[bool]:
     return and_(moment >= bindparam("year_starts"), moment < bindparam("year_ends"))
 
@@ -93,7 +90,9 @@ def _between(moment: Any) -> ColumnElement[bool]:
 def _facts(topics: bool, round_: bool, year: bool, sectors: bool, regions: bool) -> Query:
     """One row (a, b, kind) per collaboration fact between profiles a and b, for one shape of filter."""
     one, two = aliased(Membership), aliased(Membership)
-    team_ideas = select(col(Team.id)).join(Idea, col(Idea.id) == col(Team.idea_id)).where(_shown(Idea))
+    team_ideas = (
+        select(col(Team.id)).join(Idea, col(Idea.id) == col(Team.idea_id)).where(ideas_seen_by_every_member())
+    )
     entered = select(col(Submission.team_id)).where(col(Submission.status) != SubmissionStatus.WITHDRAWN)
 
     def topical(idea_id: Any) -> ColumnElement[bool]:
@@ -129,7 +128,7 @@ def _facts(topics: bool, round_: bool, year: bool, sectors: bool, regions: bool)
     invites = (
         select(col(Invite.sender_id), col(Invite.recipient_id), literal(INVITE))
         .join(Idea, col(Idea.id) == invite_idea)
-        .where(col(Invite.status) == InviteStatus.ACCEPTED, _shown(Idea))
+        .where(col(Invite.status) == InviteStatus.ACCEPTED, ideas_seen_by_every_member())
     )
     if topics:
         teams = teams.where(topical(col(Team.idea_id)))
@@ -244,6 +243,8 @@ def _facts_for(given: NetworkFilter) -> Query:
 
 async def collaboration(reader: RequestReader, given: NetworkFilter) -> list[Edge]:
     """The network's edges for a filter; a filter that matches nothing gives none."""
+    if given.year is not None and not MINYEAR <= given.year < MAXYEAR:
+        return []
     return _edges(await reader.fetch_all(_facts_for(given), **given.parameters()))
 
 

@@ -121,7 +121,14 @@ async def test_a_round_filter_counts_only_that_rounds_submission(partners: Partn
 
 
 @pytest.mark.parametrize(
-    "filter", [{"year": 1999}, {"topics": ["no-such-topic"]}, {"round": to_global_id("ContestRound", 99)}]
+    "filter",
+    [
+        {"year": 1999},
+        {"year": 0},
+        {"year": 10_000},
+        {"topics": ["no-such-topic"]},
+        {"round": to_global_id("ContestRound", 99)},
+    ],
 )
 async def test_a_filter_that_matches_nothing_gives_an_empty_network(
     partners: Partners, filter: dict[str, Any]
