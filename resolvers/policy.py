@@ -26,16 +26,20 @@ def _viewer_profile() -> ColumnElement[int]:
     return bindparam("viewer_profile")
 
 
+def ideas_seen_by_every_member() -> ColumnElement[bool]:
+    """Neither drafts nor hidden: what any member sees, whoever they are."""
+    return (col(Idea.status) != IdeaStatus.DRAFT) & col(Idea.hidden_at).is_(None)
+
+
 def ideas_visible(reach: Reach) -> ColumnElement[bool]:
     """Everyone: published ideas. Members: archived ones too. Owners and their teams: their own,
     drafts and hidden ones included. Jury: also ideas whose team entered a round. Admins: all."""
     if reach is Reach.ADMIN:
         return true()
-    shown = col(Idea.hidden_at).is_(None)
     if reach is Reach.ANONYMOUS:
-        return (col(Idea.status) == IdeaStatus.PUBLISHED) & shown
+        return (col(Idea.status) == IdeaStatus.PUBLISHED) & col(Idea.hidden_at).is_(None)
     visible = or_(
-        (col(Idea.status) != IdeaStatus.DRAFT) & shown,
+        ideas_seen_by_every_member(),
         col(Idea.owner_id) == _viewer_profile(),
         in_array(col(Idea.id), "viewer_ideas"),
     )
