@@ -155,6 +155,22 @@ class IdeaMatches:
         description="Set when matching had nothing to go on (no profile, nothing offered); null otherwise."
     )
 
+    @classmethod
+    def of(cls, found: Matches[match.IdeaMatch]) -> Self:
+        return cls(
+            matches=[
+                IdeaMatch(
+                    idea_id=item.idea_id,
+                    score=item.score,
+                    complementarity=item.complementarity,
+                    skills=[MatchedSkill.of(w) for w in item.skills],
+                    cross_sector=item.cross_sector,
+                )
+                for item in found.items
+            ],
+            notice=MatchNotice.of(found.notice),
+        )
+
 
 @strawberry.type(description="A member of a suggested team.")
 class SuggestedMember:
@@ -276,16 +292,4 @@ class MatchQuery:
         found = await match.match_ideas(
             context.database, context.reader, viewer.profile_id, viewer.team_idea_ids, first
         )
-        return IdeaMatches(
-            matches=[
-                IdeaMatch(
-                    idea_id=item.idea_id,
-                    score=item.score,
-                    complementarity=item.complementarity,
-                    skills=[MatchedSkill.of(w) for w in item.skills],
-                    cross_sector=item.cross_sector,
-                )
-                for item in found.items
-            ],
-            notice=MatchNotice.of(found.notice),
-        )
+        return IdeaMatches.of(found)
