@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
 from app.settings import Settings
 from loaders import Loaders
@@ -33,6 +34,8 @@ class Context:
     """A WebSocket or an event stream, over which subscriptions can send their events."""
     federated_trace: bool = False
     """The trusted router asked for a federated trace (ftv1) of this operation."""
+    response: Response | None = None
+    """The HTTP answer's status and headers, which an operation may set (Retry-After)."""
 
     async def renew(self) -> None:
         """After a write the viewer's teams may have changed and loaded rows are stale."""
@@ -54,6 +57,7 @@ async def build_context(
     *,
     streaming: bool = False,
     federated_trace: bool = False,
+    response: Response | None = None,
 ) -> Context:
     reader = database.request_reader()
     viewer = await viewer_of(reader, identity)
@@ -68,4 +72,5 @@ async def build_context(
         request=request,
         streaming=streaming,
         federated_trace=federated_trace,
+        response=response,
     )

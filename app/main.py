@@ -9,13 +9,16 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestProtocol
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
@@ -49,11 +52,43 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             schema,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins,
             **options,
         )
         self.settings = settings
         self.verifier = verifier
         self.hub = hub
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request refused before any operation runs is answered in GraphQL's error shape,
+        like every other refusal, rather than as plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refusal:
+            response = error_response(refusal.reason, "BAD_REQUEST", refusal.status_code)
+        await response(scope, receive, send)
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: GraphQLRequestProtocol) -> None:
+        """Checked on the raw JSON array, before Strawberry reads its items."""
+        limit = self.settings.max_batch
+        if limit == 0:
+            raise HTTPException(
+                400, "Batching is off on this server (CIP_MAX_BATCH=0): send one operation per request."
+            )
+        super()._validate_batch_request(request_data, protocol)
+        if not request_data:
+            raise HTTPException(400, "The batch is empty: send at least one operation.")
+        if len(request_data) > limit:
+            raise HTTPException(
+                400,
+                f"A batch may hold at most {limit} operations (CIP_MAX_BATCH); this one holds "
+                f"{len(request_data)}.",
+            )
+        if not all(isinstance(item, dict) for item in request_data):
+            raise HTTPException(400, "Every item of a batch must be an operation: a JSON object.")
 
     async def get_context(self, request: Any, response: Any) -> Context:
         identity = getattr(request.state, "identity", None)
@@ -68,6 +103,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request,
             streaming=streaming,
             federated_trace=wants_federated_trace(self.settings, request),
+            response=response if isinstance(response, Response) else None,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

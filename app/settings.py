@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from strawberry.http.websocket_origin import normalize_allowed_origins
 
 WELL_KNOWN_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test", "password"})
 MIN_PRODUCTION_SECRET_LENGTH = 32
@@ -62,7 +63,49 @@ class Settings(BaseSettings):
     """Comma-separated networks the trusted router calls from, e.g. `10.0.4.0/24,fd00::/64`; the
     peer address is the socket's, or uvicorn's reading of X-Forwarded-For from its trusted proxies."""
 
+    # Abuse limits: each refuses a request before it runs, with an error naming the limit.
+    max_depth: int = Field(default=10, ge=1)
+    """How deeply selections may nest (introspection has its own, fixed limit)."""
+    max_aliases: int = Field(default=30, ge=0)
+    """Aliased fields in one document."""
+    max_tokens: int = Field(default=3000, ge=1)
+    """Lexical tokens in one document; the parser stops counting there."""
+    max_cost: int = Field(default=10_000, ge=1)
+    """The most fields one operation may resolve: each selected field counts once for every item
+    that the page sizes (`first`/`last`, or their defaults) of the lists around it can return."""
+    max_page_size: int = Field(default=100, ge=1, le=100)
+    """The largest `first`/`last` of any list; lowering it refuses larger pages before they run."""
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    """The largest HTTP request body."""
+    max_batch: int = Field(default=10, ge=0, le=100)
+    """Operations one HTTP request may batch in a JSON array; 0 turns batching off."""
+    introspection: bool | None = None
+    """Answer introspection queries; on by default except in production."""
+    cors_origins: str = ""
+    """Comma-separated origins whose browser pages may call the graph, e.g.
+    `https://civic-coding.de,https://www.civic-coding.de`; unset, no cross-origin calls."""
+    mutations_per_minute: int = Field(default=60, ge=1)
+    """Mutations one signed-in member may run per minute; more are answered with RATE_LIMITED."""
+    mutations_per_minute_per_ip: int = Field(default=300, ge=1)
+    """Mutations one client address may run per minute, signed in or not."""
+    redis_url: str | None = None
+    """redis://host:6379/0 to share rate limits and automatic persisted queries between replicas;
+    unset, each process keeps its own."""
+    persisted_queries: bool = True
+    """Accept Apollo's automatic persisted queries (a document sent once, then by its hash)."""
+    trusted_documents: str | None = None
+    """Path of a persisted-query manifest; when set, only the operations it lists run (the trusted
+    router excepted)."""
+    log_format: Literal["json", "text"] = "json"
+    """One JSON object per log line for the log collector, or plain text for a terminal."""
+    metrics: bool = True
+    """Serve Prometheus metrics at /metrics (keep it off the public network)."""
+    otel: bool = False
+    """Trace operations with OpenTelemetry (exported per the standard OTEL_* variables)."""
+
     @field_validator(
+        "redis_url",
+        "trusted_documents",
         "jwt_secret",
         "jwt_public_key",
         "jwt_issuer",
@@ -84,6 +127,15 @@ class Settings(BaseSettings):
                 "CIP_BROKER_URL must start with redis://, rediss:// or postgresql:// (or be unset for the "
                 "in-process broker)"
             )
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _readable_origins(cls, value: str) -> str:
+        try:
+            normalize_allowed_origins(origin.strip() for origin in value.split(",") if origin.strip())
+        except ValueError as error:
+            raise ValueError(f"CIP_CORS_ORIGINS: {error}") from error
         return value
 
     @field_validator("router_networks")
@@ -131,6 +183,14 @@ class Settings(BaseSettings):
     @property
     def serve_graphiql(self) -> bool:
         return self.env == "development" if self.graphiql is None else self.graphiql
+
+    @property
+    def serve_introspection(self) -> bool:
+        return self.env != "production" if self.introspection is None else self.introspection
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
 
 def networks_of(value: str) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -3,6 +3,7 @@ subscription, each built from every concept's part."""
 
 import strawberry
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 
 from schema.connection import ReleaseReader
 from schema.contest import ContestMutation, ContestQuery
@@ -67,7 +68,11 @@ class Subscription(EventSubscription):
     pass
 
 
+MAX_BATCH = 100
+"""The most operations one HTTP request may batch; CIP_MAX_BATCH chooses a limit up to this."""
+
 schema = Schema(
+    config=StrawberryConfig(batching_config={"max_operations": MAX_BATCH}),
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
