@@ -2,11 +2,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOAD_STAMP := $(VENV)/.installed-load
 FEDERATION := tests/federation
 NODE_STAMP := $(FEDERATION)/node_modules/.installed
 SCHEMA_BASE ?= HEAD
 
-.PHONY: install node run test lint schema schema-check bench clean
+.PHONY: install node run test lint schema schema-check bench load clean
 
 install: $(STAMP) node
 
@@ -45,6 +46,16 @@ schema-check: install
 
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
+
+# Locust (the `load` extra) for `make load` only: `make install` and `make test` never need it.
+$(LOAD_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,load]'
+	touch $@
+
+# 200 members for 60 s against two workers on PostgreSQL, then the database check (bench/load).
+# Smaller: make load ARGS="--users 50 --duration 10s"
+load: install $(LOAD_STAMP)
+	$(BIN)/python -m bench.load $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(FEDERATION)/node_modules cip.db cip.db-shm cip.db-wal

@@ -3,21 +3,27 @@ export, report."""
 
 import argparse
 import asyncio
-import logging
+import logging.config
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from pydantic import ValidationError
 
 from app.auth import AuthenticationError, mint_token
-from app.demo import DemoSize, load_demo_data
+from app.demo import DemoSize, load_demo_data, load_demo_data_if_empty
 from app.settings import Settings
 from models.db import Database
 from models.migrate import migrate
 from resolvers.viewer import Role
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 EXPORT_FORMATS = ("graphml", "gexf", "csv")
 """app.network.ExportFormat's values, named here so the parser need not import matplotlib."""
@@ -63,20 +69,64 @@ async def _report(settings: Settings, out: Path) -> Path:
         await database.dispose()
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
-    """The service's own loggers (masked errors with their ids) write beside uvicorn's."""
+async def _prepare(settings: Settings) -> None:
+    """Done once before several workers start, so that they do not race to migrate or to seed."""
+    database = Database(settings.database_url)
+    try:
+        await migrate(database)
+        if settings.demo_data:
+            await load_demo_data_if_empty(database)
+    finally:
+        await database.dispose()
+
+
+def _configure_logging(settings: Settings) -> dict[str, Any]:
+    """The service's loggers and uvicorn's write alike: one JSON object per line, or text
+    (app.logs). Returned for uvicorn, which applies it again in each worker it starts."""
+    from app.logs import log_config
+
+    config = log_config(settings)
+    logging.config.dictConfig(config)
+    return config
+
+
+def worker_app() -> "Starlette":
+    """What each process of `serve --workers N` runs, as uvicorn's factory: the settings from the
+    environment the workers inherit, and logging as `serve` sets it up."""
+    from app.main import create_app
+
+    settings = Settings()
+    _configure_logging(settings)
+    return create_app(settings)
+
+
+def _stopped(_signal: int, _frame: FrameType | None) -> None:
+    """uvicorn finishes open requests on SIGTERM, then raises the signal again: stopping when
+    asked to is a clean exit, not a death by signal."""
+    raise SystemExit(0)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """One process serves the app built here; several each build their own (`worker_app`)."""
     import uvicorn
 
     from app.main import create_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs = _configure_logging(settings)
+    app: Starlette | str = "app.cli:worker_app"
+    if workers == 1:
+        app = create_app(settings)
+    else:
+        asyncio.run(_prepare(settings))
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level=settings.log_level,
+        log_config=logs,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         # Events are small JSON messages: compressing each costs about 100 µs and a compressor's
@@ -106,12 +156,25 @@ def _check_schema(baseline: str) -> None:
         sys.exit(1)
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def parser(settings: Settings) -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cip-graph", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the graph (migrates and seeds at start)")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes serving the port; each builds the app from the CIP_* environment",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     seed = commands.add_parser("seed", help="add the deterministic demo data set")
     seed.add_argument("--profiles", type=int, default=200)
@@ -152,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(f"cip-graph: refusing to start: {'; '.join(e['msg'] for e in error.errors())}")
     arguments = parser(settings).parse_args(argv)
     if arguments.command == "serve":
-        _serve(settings, arguments.host, arguments.port)
+        _serve(settings, arguments.host, arguments.port, arguments.workers)
     elif arguments.command == "migrate":
         asyncio.run(_migrate(settings))
     elif arguments.command == "seed":

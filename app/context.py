@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from app.ratelimit import MutationLimits
 from app.settings import Settings
 from loaders import Loaders
 from models.db import Database, RequestReader
@@ -36,6 +37,8 @@ class Context:
     """The trusted router asked for a federated trace (ftv1) of this operation."""
     response: Response | None = None
     """The HTTP answer's status and headers, which an operation may set (Retry-After)."""
+    mutation_limits: MutationLimits | None = None
+    """How many mutations a member and an address may run a minute; shared by the app's requests."""
 
     async def renew(self) -> None:
         """After a write the viewer's teams may have changed and loaded rows are stale."""
@@ -58,9 +61,14 @@ async def build_context(
     streaming: bool = False,
     federated_trace: bool = False,
     response: Response | None = None,
+    mutation_limits: MutationLimits | None = None,
 ) -> Context:
     reader = database.request_reader()
-    viewer = await viewer_of(reader, identity)
+    try:
+        viewer = await viewer_of(reader, identity)
+    except BaseException:
+        await reader.close()  # no operation runs, so no extension would hand the connection back
+        raise
     return Context(
         database=database,
         settings=settings,
@@ -73,4 +81,5 @@ async def build_context(
         streaming=streaming,
         federated_trace=federated_trace,
         response=response,
+        mutation_limits=mutation_limits,
     )

@@ -29,6 +29,7 @@ from models.enums import (
     SubmissionStatus,
     TeamRole,
 )
+from models.startup import startup_lock
 
 SKILLS: Sequence[tuple[str, str, SkillCategory]] = (
     ("machine-learning", "Maschinelles Lernen", SkillCategory.AI_METHODS),
@@ -433,7 +434,9 @@ async def load_demo_data(database: Database, size: DemoSize = DemoSize(), seed: 
 
 
 async def load_demo_data_if_empty(database: Database) -> bool:
-    if await database.fetch_scalar(select(func.count()).select_from(metadata.tables["profile"])):
-        return False
-    await load_demo_data(database)
-    return True
+    """Under the start-up lock, so replicas starting together load it once."""
+    async with startup_lock(database):
+        if await database.fetch_scalar(select(func.count()).select_from(metadata.tables["profile"])):
+            return False
+        await load_demo_data(database)
+        return True

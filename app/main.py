@@ -12,11 +12,11 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestProtocol
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -33,7 +33,14 @@ from app.auth import (
 from app.broker import broker_for
 from app.context import Context, build_context
 from app.demo import load_demo_data_if_empty
+from app.limits import BodySizeLimit
+from app.metrics import Metrics, forget_this_process
+from app.observation import ObservationMiddleware
+from app.outage import OutageMiddleware
+from app.persisted_queries import PersistedQueries, PersistedQueriesView
+from app.ratelimit import MutationLimits
 from app.settings import Settings
+from app.tracing import start_tracing
 from models.db import Database
 from models.migrate import migrate
 from resolvers.change import Change
@@ -44,10 +51,22 @@ from resolvers.viewer import Viewer, viewer_of
 from schema import schema
 
 logger = logging.getLogger("cip_graph.app")
+CORS_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Apollo-Require-Preflight"]
+"""What a browser page on an allowed origin may send; tokens travel in Authorization, never in
+cookies, so no credentials are allowed."""
+CORS_MAX_AGE_SECONDS = 600
 
 
-class GraphQLEndpoint(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, verifier: TokenVerifier, hub: Hub, **options: Any) -> None:
+class GraphQLEndpoint(PersistedQueriesView):
+    def __init__(
+        self,
+        settings: Settings,
+        verifier: TokenVerifier,
+        hub: Hub,
+        persisted_queries: PersistedQueries,
+        mutation_limits: MutationLimits,
+        **options: Any,
+    ) -> None:
         super().__init__(
             schema,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
@@ -58,6 +77,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.settings = settings
         self.verifier = verifier
         self.hub = hub
+        self.persisted_queries = persisted_queries
+        self.mutation_limits = mutation_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request refused before any operation runs is answered in GraphQL's error shape,
@@ -65,11 +86,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
-        except HTTPException as refusal:
-            response = error_response(refusal.reason, "BAD_REQUEST", refusal.status_code)
-        await response(scope, receive, send)
+            try:
+                response = await self.run(request)
+            except HTTPException as refusal:
+                response = error_response(refusal.reason, "BAD_REQUEST", refusal.status_code)
+            except ClientDisconnect:
+                return  # the client gave up before its request arrived: there is no one to answer
+            await response(scope, receive, send)
+        finally:
+            context = getattr(request.state, "context", None)
+            if isinstance(context, Context):
+                await context.reader.close()
 
     def _validate_batch_request(self, request_data: list[Any], protocol: GraphQLRequestProtocol) -> None:
         """Checked on the raw JSON array, before Strawberry reads its items."""
@@ -95,7 +124,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         streaming = request.scope["type"] == "websocket" or "text/event-stream" in request.headers.get(
             "accept", ""
         )
-        return await build_context(
+        context = await build_context(
             request.app.state.database,
             self.settings,
             self.hub,
@@ -104,7 +133,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             streaming=streaming,
             federated_trace=wants_federated_trace(self.settings, request),
             response=response if isinstance(response, Response) else None,
+            mutation_limits=self.mutation_limits,
         )
+        # Kept for __call__, which hands the connection back even when no operation runs.
+        request.state.context = context
+        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Both WebSocket protocols come through here before any operation runs. The token travels
@@ -210,12 +243,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Nothing touches the database until the app starts: the lifespan migrates and seeds.
     A database handed in (by tests) is used as it is and stays open."""
     settings = settings or Settings()
-    hub = Hub(broker_for(settings), settings.subscriber_queue_size)
+    metrics = Metrics() if settings.metrics else None
+    persisted_queries = PersistedQueries.from_settings(settings)
+    mutation_limits = MutationLimits.of(settings)
+    hub = Hub(
+        broker_for(settings),
+        settings.subscriber_queue_size,
+        None if metrics is None else metrics.active_subscriptions,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
-            async with live_events(database, hub, settings):
+            async with persisted_queries, mutation_limits, live_events(database, hub, settings):
                 yield
             return
         owned = Database(settings.database_url)
@@ -224,15 +264,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if settings.demo_data:
                 await load_demo_data_if_empty(owned)
             app.state.database = owned
+            if settings.otel:
+                start_tracing()
             tune_garbage_collector()
-            async with live_events(owned, hub, settings):
+            async with persisted_queries, mutation_limits, live_events(owned, hub, settings):
                 yield
         finally:
+            forget_this_process()
             await owned.dispose()
 
     verifier = TokenVerifier.from_settings(settings)
     graphql = GraphQLEndpoint(
-        settings, verifier, hub, graphql_ide="graphiql" if settings.serve_graphiql else None
+        settings,
+        verifier,
+        hub,
+        persisted_queries,
+        mutation_limits,
+        graphql_ide="graphiql" if settings.serve_graphiql else None,
     )
     app = Starlette(
         routes=[
@@ -243,9 +291,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(AuthenticationMiddleware, verifier=verifier)],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=CORS_HEADERS,
+                expose_headers=["X-Request-ID", "Retry-After"],
+                max_age=CORS_MAX_AGE_SECONDS,
+            ),
+            Middleware(ObservationMiddleware, metrics=metrics, traced=settings.otel),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(AuthenticationMiddleware, verifier=verifier),
+            Middleware(OutageMiddleware),
+        ],
     )
     app.state.hub = hub
+    if metrics is not None:
+        app.add_route("/metrics", metrics.endpoint, methods=["GET"])
     if database is not None:
         app.state.database = database
     return app

@@ -7,9 +7,11 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from strawberry.http.websocket_origin import normalize_allowed_origins
+
+from app.trusted_documents import Manifest, load_manifest
 
 WELL_KNOWN_SECRETS = frozenset({"secret", "changeme", "change-me", "dev", "development", "test", "password"})
 MIN_PRODUCTION_SECRET_LENGTH = 32
@@ -68,9 +70,14 @@ class Settings(BaseSettings):
     """How deeply selections may nest (introspection has its own, fixed limit)."""
     max_aliases: int = Field(default=30, ge=0)
     """Aliased fields in one document."""
+    max_field_repeats: int = Field(default=5, ge=1)
+    """How often one selection set may select the same field under the same name: the answer is
+    the same each time, so more only makes work."""
+    max_directives: int = Field(default=50, ge=0)
+    """Directives in one document; a directive may appear only once per place."""
     max_tokens: int = Field(default=3000, ge=1)
     """Lexical tokens in one document; the parser stops counting there."""
-    max_cost: int = Field(default=10_000, ge=1)
+    max_cost: int = Field(default=20_000, ge=1)
     """The most fields one operation may resolve: each selected field counts once for every item
     that the page sizes (`first`/`last`, or their defaults) of the lists around it can return."""
     max_page_size: int = Field(default=100, ge=1, le=100)
@@ -96,6 +103,7 @@ class Settings(BaseSettings):
     trusted_documents: str | None = None
     """Path of a persisted-query manifest; when set, only the operations it lists run (the trusted
     router excepted)."""
+    _trusted_manifest: Manifest | None = PrivateAttr(default=None)
     log_format: Literal["json", "text"] = "json"
     """One JSON object per log line for the log collector, or plain text for a terminal."""
     metrics: bool = True
@@ -158,6 +166,17 @@ class Settings(BaseSettings):
     @property
     def public_key(self) -> RSAPublicKey | EllipticCurvePublicKey | None:
         return None if self.jwt_public_key is None else public_key_of(self.jwt_public_key)
+
+    @model_validator(mode="after")
+    def _read_trusted_documents(self) -> Self:
+        """Read once, here, so a manifest that is missing or wrong stops the service at start."""
+        if self.trusted_documents is not None:
+            self._trusted_manifest = load_manifest(self.trusted_documents)
+        return self
+
+    @property
+    def trusted_manifest(self) -> Manifest | None:
+        return self._trusted_manifest
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

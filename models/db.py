@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.outage import outage_cause
 from models.query import Query
+from models.statements import count_statement
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
+"""How long a SQLite write waits for another connection's (or process's) write lock before failing."""
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""How long connecting to PostgreSQL may take before the request is answered as unavailable."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,16 +42,25 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.dialect = "sqlite" if is_sqlite(url) else "postgresql"
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}}
         if self.dialect == "postgresql":
-            options = {"pool_size": pool_size, "max_overflow": pool_size}
+            # A pooled connection that died while the server was away is noticed at checkout and
+            # replaced, so the first requests after it is back succeed.
+            options = {
+                "pool_size": pool_size,
+                "max_overflow": pool_size,
+                "pool_pre_ping": True,
+                "connect_args": {"timeout": CONNECT_TIMEOUT_SECONDS},
+            }
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", count_statement)
         self.statement_listeners: list[Callable[[str], None]] = []
         """Called with the SQL of each statement read straight on the driver (tests count them)."""
 
     def announce(self, sql: str) -> None:
+        count_statement()
         for listener in self.statement_listeners:
             listener(sql)
 
@@ -130,6 +146,10 @@ class RequestReader:
                     records = await self._driver.execute_fetchall(compiled.sql, arguments)
                 else:
                     records = await self._driver.fetch(compiled.sql, *arguments)
+            except Exception as error:
+                if outage_cause(error) is not None:
+                    await self._release(broken=True)
+                raise
             finally:
                 if not self._hold:
                     await self._release()
@@ -144,7 +164,10 @@ class RequestReader:
         async with self._lock:
             await self._release()
 
-    async def _release(self) -> None:
+    async def _release(self, *, broken: bool = False) -> None:
+        """A broken connection is discarded, so neither this reader nor the pool uses it again."""
         if self._connection is not None:
             connection, self._connection, self._driver = self._connection, None, None
+            if broken:
+                await connection.invalidate()
             await connection.close()

@@ -94,7 +94,7 @@ MAX_INSTALMENTS = 10
 
 async def _round(change: Change, key: int, field: str, *, lock: bool = False) -> Any:
     statement = select(*ROUND_COLUMNS).where(col(ContestRound.id) == key)
-    row = await change.row(statement.with_for_update() if lock else statement)
+    row = await change.row(statement.with_for_update(key_share=True) if lock else statement)
     if row is None:
         raise reject(ErrorCode.NOT_FOUND, field, f"No round with this '{field}' exists.")
     return row
@@ -169,7 +169,7 @@ async def _visible_submission(change: Change, key: int, field: str = "id") -> An
     return await change.visible(
         select(*SUBMISSION_COLUMNS)
         .where(col(Submission.id) == key, submissions_visible(change.viewer.reach))
-        .with_for_update(),
+        .with_for_update(key_share=True),
         field,
         "submission",
     )

@@ -230,12 +230,21 @@ class Broker(Protocol):
     async def close(self) -> None: ...
 
 
+class Tally(Protocol):
+    """Counts the live subscriptions for the metrics, as a Prometheus gauge does."""
+
+    def inc(self) -> None: ...
+
+    def dec(self) -> None: ...
+
+
 class Hub:
     """The process's subscribers, indexed by profile, and the broker that feeds them."""
 
-    def __init__(self, broker: Broker, queue_size: int) -> None:
+    def __init__(self, broker: Broker, queue_size: int, active: Tally | None = None) -> None:
         self.broker = broker
         self.queue_size = queue_size
+        self.active = active
         self._by_profile: dict[int, set[Subscriber]] = {}
         self._shared: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
         broker.bind(self.deliver)
@@ -281,6 +290,8 @@ class Hub:
         """Registered for as long as the block runs; leaving it, however, unregisters."""
         subscriber = Subscriber(stream, self.queue_size)
         self._by_profile.setdefault(stream.profile_id, set()).add(subscriber)
+        if self.active is not None:
+            self.active.inc()
         try:
             yield subscriber
         finally:
@@ -288,6 +299,8 @@ class Hub:
             subscribers.discard(subscriber)
             if not subscribers:
                 del self._by_profile[stream.profile_id]
+            if self.active is not None:
+                self.active.dec()
 
     async def close(self) -> None:
         ending = StreamEnded("SHUTTING_DOWN", "The server is shutting down; subscribe again in a moment.")

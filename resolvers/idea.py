@@ -152,7 +152,7 @@ async def visible_idea(change: Change, key: int, field: str = "id") -> Any:
     return await change.visible(
         select(*IDEA_COLUMNS)
         .where(col(Idea.id) == key, ideas_visible(change.viewer.reach))
-        .with_for_update(),
+        .with_for_update(key_share=True),
         field,
         "idea",
     )

@@ -46,7 +46,11 @@ async def _check_seat(change: Change, team_id: int, profile_id: int, field: str)
 async def send_invite(change: Change, recipient: int, idea_id: int, message: str | None) -> int:
     sender = change.profile_id
     # Locking the sender's profile counts their invitations of the last hour one request at a time.
-    await change.scalar(select(col(Profile.id)).where(col(Profile.id) == sender).with_for_update())
+    # Every row lock is FOR NO KEY UPDATE (key_share): it still orders writers of the same row, but
+    # does not block the rows other writers insert that refer to it, which deadlocked under load.
+    await change.scalar(
+        select(col(Profile.id)).where(col(Profile.id) == sender).with_for_update(key_share=True)
+    )
     checks = Checks()
     checks.text("message", message, MESSAGE_MAX_LENGTH, required=False)
     if recipient == sender:
@@ -106,7 +110,7 @@ async def _pending_invite(change: Change, key: int) -> Any:
     invite = await change.visible(
         select(*INVITE_COLUMNS)
         .where(col(Invite.id) == key, invites_visible(change.viewer.reach))
-        .with_for_update(),
+        .with_for_update(key_share=True),
         "id",
         "invitation",
     )

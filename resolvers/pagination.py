@@ -8,11 +8,10 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def _size(argument: str, value: int) -> int:
-    if not 0 <= value <= MAX_PAGE_SIZE:
+def _size(argument: str, value: int, max_size: int) -> int:
+    if not 0 <= value <= max_size:
         raise UserInputError(
-            argument,
-            f"Argument '{argument}' must be between 0 and {MAX_PAGE_SIZE}, got {value}.",
+            argument, f"Argument '{argument}' must be between 0 and {max_size}, got {value}."
         )
     return value
 
@@ -24,16 +23,18 @@ def page_request(
     before: str | None,
     *,
     descending: bool = False,
+    max_size: int = MAX_PAGE_SIZE,
 ) -> PageRequest:
-    """`first`/`after` pages forward, `last`/`before` backward; with neither, the first 20."""
+    """`first`/`after` pages forward, `last`/`before` backward; with neither, the first 20.
+    `max_size` is the operator's choice, up to MAX_PAGE_SIZE (which the schema documents)."""
     if first is not None and last is not None:
         raise UserInputError(
             "last", "Arguments 'first' and 'last' cannot be used together; pass one of them."
         )
     if last is not None:
-        limit = _size("last", last)
+        limit = _size("last", last, max_size)
     elif first is not None:
-        limit = _size("first", first)
+        limit = _size("first", first, max_size)
     else:
         limit = DEFAULT_PAGE_SIZE
     return PageRequest(

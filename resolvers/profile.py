@@ -105,7 +105,9 @@ async def create_profile(change: Change, values: dict[str, Any]) -> int:
 
 async def update_profile(change: Change, values: dict[str, Any]) -> int:
     key = change.profile_id
-    current = await change.row(select(*PROFILE_COLUMNS).where(col(Profile.id) == key).with_for_update())
+    current = await change.row(
+        select(*PROFILE_COLUMNS).where(col(Profile.id) == key).with_for_update(key_share=True)
+    )
     assert current is not None
     _check({"kind": current.kind, "organisation_name": current.organisation_name} | values)
     await change.connection.execute(

@@ -49,7 +49,7 @@ async def lock_team(change: Change, team_id: int) -> None:
         select(col(Idea.id))
         .join(Team, col(Team.idea_id) == col(Idea.id))
         .where(col(Team.id) == team_id)
-        .with_for_update(of=Idea)
+        .with_for_update(of=Idea, key_share=True)
     )
 
 

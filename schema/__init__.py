@@ -2,7 +2,7 @@
 subscription, each built from every concept's part."""
 
 import strawberry
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema.connection import ReleaseReader
@@ -13,15 +13,18 @@ from schema.federation import Schema
 from schema.hygiene import NoNulInLiterals, NoNulInVariables
 from schema.idea import IdeaMutation, IdeaQuery
 from schema.invite import InviteMutation
+from schema.limits import AbuseLimits, MutationRateLimit
 from schema.match import MatchQuery
 from schema.network import NetworkQuery
 from schema.node import NodeQuery
+from schema.observation import ObserveOperation
 from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.profile import ProfileMutation, ProfileQuery
 from schema.progress import ProgressMutation
 from schema.skill import SkillMutation, SkillQuery
 from schema.team import TeamMutation, TeamQuery
 from schema.topic import TopicQuery
+from schema.trusted_documents import TrustedDocumentsOnly
 
 
 @strawberry.type(
@@ -77,10 +80,13 @@ schema = Schema(
     mutation=Mutation,
     subscription=Subscription,
     extensions=[
+        ObserveOperation,
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules([NoNulInLiterals]),
-        lambda: ValidationCache(maxsize=512),
+        AbuseLimits,
+        TrustedDocumentsOnly,
         NoNulInVariables,
+        MutationRateLimit,
         ErrorPolicy,
         ReleaseReader,
         SubscriptionsNeedAStream,

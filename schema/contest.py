@@ -11,10 +11,10 @@ from resolvers.change import Change, key_or_rejected
 from resolvers.contest import phase_of, rounds_page
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
-from resolvers.pagination import page_request
 from schema import team as team_types
 from schema.arguments import After, Before, First, Last, ObjectId, described
 from schema.base import MEMBERS, PUBLIC, Connection, Info, Node, utc, utc_or_none
+from schema.connection import requested_page
 from schema.enums import RoundKind, RoundPhase, SubmissionStatus
 from schema.mutation import UserError, changed, given
 
@@ -74,7 +74,7 @@ class ContestRound(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection["Submission"]:
-        request = page_request(first, after, last, before)
+        request = requested_page(info, first, after, last, before)
         page = await info.context.loaders.submissions_by_round_id(request, status).load(self.pk)
         return Connection.of(page, Submission.from_row)
 
@@ -165,7 +165,7 @@ class ContestQuery:
         given = filter or ContestRoundFilter()
         page = await rounds_page(
             info.context.reader,
-            page_request(first, after, last, before),
+            requested_page(info, first, after, last, before),
             kinds=given.kind or (),
             years=given.year or (),
             phases=given.phase or (),

@@ -15,6 +15,7 @@ from typing import Any, Generic
 import strawberry
 from graphql import (
     GraphQLEnumType,
+    GraphQLError,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
@@ -28,12 +29,14 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Tag
 from strawberry.permission import PermissionExtension
 from strawberry.types.base import StrawberryObjectDefinition
-from strawberry.types.execution import ExecutionResult
+from strawberry.types.execution import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.context import Context
+from app.tracing import operation_tracing, traces_operations
 from resolvers.entity import entity_rows
 from schema.base import MEMBERS, PUBLIC, Info
+from schema.errors import present
 from schema.node import present_node
 
 DEFINITION = "strawberry-definition"
@@ -71,11 +74,19 @@ class Schema(strawberry.federation.Schema):
         return [item if isinstance(item, Exception) else present_node(*item) for item in found]  # type: ignore[misc]
 
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
-        """The tracing extension times every field, so it joins only the operations it traces."""
+        """The tracing extensions time every field, so they join only the operations they trace."""
         extensions = super().get_extensions(sync)
         if _tracing.get():
             extensions.append(ApolloFederationTracingExtension())
+        if traces_operations():
+            extensions.append(operation_tracing())
         return extensions
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry would log every error with the document around it, and so the values a client
+        sent (emails included); `present` logs what is unexpected, once, under its id."""
 
     async def execute(
         self,
@@ -88,7 +99,7 @@ class Schema(strawberry.federation.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         with _traced(isinstance(context_value, Context) and context_value.federated_trace):
-            return await super().execute(
+            result = await super().execute(
                 query,
                 variable_values,
                 context_value,
@@ -97,6 +108,10 @@ class Schema(strawberry.federation.Schema):
                 allowed_operation_types,
                 operation_extensions,
             )
+        if result.errors:
+            # An extension's hook that fails ends the operation before ErrorPolicy sees its result.
+            result.errors = [present(error) for error in result.errors]
+        return result
 
     def _tag_guarded_fields(self) -> None:
         """A field a guard protects is for members (or fewer), whatever its type's tags say."""

@@ -12,7 +12,6 @@ from resolvers.change import Change, key_or_rejected
 from resolvers.idea import ideas_page
 from resolvers.ids import key_of, to_global_id
 from resolvers.node import row_of_type
-from resolvers.pagination import page_request
 from schema import match as match_types
 from schema import profile as profile_types
 from schema import skill as skill_types
@@ -29,6 +28,7 @@ from schema.arguments import (
     described,
 )
 from schema.base import PUBLIC, Connection, Info, Node, utc, utc_or_none
+from schema.connection import requested_page
 from schema.enums import IdeaStatus
 from schema.mutation import UserError, changed, given
 from schema.permissions import Admin, IdeaCrew, SignedIn, guard
@@ -190,7 +190,9 @@ class IdeaQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Idea] | None:
-        request = page_request(first, after, last, before, descending=order_by is IdeaOrder.NEWEST_FIRST)
+        request = requested_page(
+            info, first, after, last, before, descending=order_by is IdeaOrder.NEWEST_FIRST
+        )
         given = filter or IdeaFilter()
         page = await ideas_page(
             info.context.reader,

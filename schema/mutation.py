@@ -40,6 +40,9 @@ async def perform(
     announced is published once it has committed, so no event tells of a change that was undone."""
     context = info.context
     policy.require_signed_in_to_write(context.viewer)
+    # The read connection goes back first, so that a request never holds two: with more writes
+    # at once than the pool has connections, each would hold one and wait for a second forever.
+    await context.reader.close()
     try:
         async with context.database.transaction() as connection:
             change = Change(connection, context.viewer, datetime.now(UTC), context.settings.invites_per_hour)

@@ -10,7 +10,6 @@ from resolvers import profile as profiles
 from resolvers.change import Change
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
-from resolvers.pagination import page_request
 from resolvers.profile import profiles_page
 from schema import idea as idea_types
 from schema import invite as invite_types
@@ -28,6 +27,7 @@ from schema.arguments import (
     described,
 )
 from schema.base import PUBLIC, Connection, Info, Node, utc
+from schema.connection import requested_page
 from schema.enums import (
     IdeaStatus,
     InviteStatus,
@@ -115,7 +115,7 @@ class Profile(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Idea", strawberry.lazy("schema.idea")]]:
-        request = page_request(first, after, last, before, descending=True)
+        request = requested_page(info, first, after, last, before, descending=True)
         page = await info.context.loaders.ideas_by_owner_id(request, status).load(self.pk)
         return Connection.of(page, idea_types.Idea.from_row)
 
@@ -132,7 +132,7 @@ class Profile(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Membership", strawberry.lazy("schema.team")]] | None:
-        request = page_request(first, after, last, before)
+        request = requested_page(info, first, after, last, before)
         page = await info.context.loaders.memberships_by_profile_id(request).load(self.pk)
         return Connection.of(page, team_types.Membership.from_row)
 
@@ -149,7 +149,7 @@ class Profile(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]] | None:
-        request = page_request(first, after, last, before, descending=True)
+        request = requested_page(info, first, after, last, before, descending=True)
         page = await info.context.loaders.invites_by_sender_id(request, status).load(self.pk)
         return Connection.of(page, invite_types.Invite.from_row)
 
@@ -166,7 +166,7 @@ class Profile(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Invite", strawberry.lazy("schema.invite")]] | None:
-        request = page_request(first, after, last, before, descending=True)
+        request = requested_page(info, first, after, last, before, descending=True)
         page = await info.context.loaders.invites_by_recipient_id(request, status).load(self.pk)
         return Connection.of(page, invite_types.Invite.from_row)
 
@@ -236,7 +236,7 @@ class ProfileQuery:
         given = filter or ProfileFilter()
         page = await profiles_page(
             info.context.reader,
-            page_request(first, after, last, before),
+            requested_page(info, first, after, last, before),
             kinds=given.kind or (),
             sectors=given.sector or (),
             regions=given.region or (),

@@ -8,12 +8,12 @@ import strawberry
 from resolvers import skill as skills
 from resolvers.change import Change
 from resolvers.ids import to_global_id
-from resolvers.pagination import page_request
 from resolvers.skill import skills_page
 from schema import idea as idea_types
 from schema import profile as profile_types
 from schema.arguments import After, Before, First, Last, described
 from schema.base import PUBLIC, Connection, Info, Node
+from schema.connection import requested_page
 from schema.enums import IdeaStatus, SkillCategory, SkillDirection
 from schema.mutation import UserError, changed, given
 
@@ -55,7 +55,7 @@ class Skill(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Profile", strawberry.lazy("schema.profile")]]:
-        request = page_request(first, after, last, before)
+        request = requested_page(info, first, after, last, before)
         page = await info.context.loaders.profiles_by_skill_id(request, direction).load(self.pk)
         return Connection.of(page, profile_types.Profile.from_row)
 
@@ -69,7 +69,7 @@ class Skill(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Idea", strawberry.lazy("schema.idea")]]:
-        request = page_request(first, after, last, before, descending=True)
+        request = requested_page(info, first, after, last, before, descending=True)
         page = await info.context.loaders.ideas_by_skill_id(request, status).load(self.pk)
         return Connection.of(page, idea_types.Idea.from_row)
 
@@ -94,7 +94,7 @@ class SkillQuery:
     ) -> Connection[Skill] | None:
         page = await skills_page(
             info.context.reader,
-            page_request(first, after, last, before),
+            requested_page(info, first, after, last, before),
             categories=category or (),
         )
         return Connection.of(page, Skill.from_row)

@@ -9,7 +9,6 @@ from resolvers import team as teams
 from resolvers.change import Change, key_or_rejected
 from resolvers.ids import to_global_id
 from resolvers.node import row_of_type
-from resolvers.pagination import page_request
 from resolvers.team import teams_page
 from schema import contest as contest_types
 from schema import idea as idea_types
@@ -17,6 +16,7 @@ from schema import profile as profile_types
 from schema import progress as progress_types
 from schema.arguments import After, Before, First, Last, ObjectId
 from schema.base import Connection, Info, Node, utc
+from schema.connection import requested_page
 from schema.enums import TeamRole
 from schema.mutation import UserError, changed
 from schema.permissions import SignedIn, TeamMember, guard
@@ -76,7 +76,7 @@ class Team(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["ProgressUpdate", strawberry.lazy("schema.progress")]] | None:
-        request = page_request(first, after, last, before, descending=True)
+        request = requested_page(info, first, after, last, before, descending=True)
         page = await info.context.loaders.progress_by_team_id(request).load(self.pk)
         return Connection.of(page, progress_types.ProgressUpdate.from_row)
 
@@ -130,7 +130,7 @@ class TeamQuery:
         before: Before = None,
     ) -> Connection[Team] | None:
         page = await teams_page(
-            info.context.reader, info.context.viewer, page_request(first, after, last, before)
+            info.context.reader, info.context.viewer, requested_page(info, first, after, last, before)
         )
         return Connection.of(page, Team.from_row)
 

@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 
 from resolvers.ids import to_global_id
-from resolvers.pagination import page_request
 from resolvers.topic import all_topics
 from schema import idea as idea_types
 from schema.arguments import After, Before, First, Last, described
 from schema.base import PUBLIC, Connection, Info, Node
+from schema.connection import requested_page
 from schema.enums import IdeaStatus
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Topic(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated["Idea", strawberry.lazy("schema.idea")]]:
-        request = page_request(first, after, last, before, descending=True)
+        request = requested_page(info, first, after, last, before, descending=True)
         page = await info.context.loaders.ideas_by_topic_id(request, status).load(self.pk)
         return Connection.of(page, idea_types.Idea.from_row)
 

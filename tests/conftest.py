@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import redis.asyncio as redis
 from sqlalchemy import text
 
 from app.auth import mint_token
@@ -101,7 +102,14 @@ async def database(scratch_database: Database) -> Database:
     return scratch_database
 
 
-TEST_SETTINGS = Settings(env="test", demo_data=False, jwt_secret="cip-test-secret-of-at-least-32-characters")
+TEST_SETTINGS = Settings(
+    env="test",
+    demo_data=False,
+    jwt_secret="cip-test-secret-of-at-least-32-characters",
+    mutations_per_minute=1_000_000,
+    mutations_per_minute_per_ip=1_000_000,
+)
+"""Tests write far faster than members do; the rate limits' own tests lower them."""
 ADMIN = "portal|admin"
 JURY = "portal|jury"
 
@@ -149,9 +157,25 @@ class GraphQLClient:
         return data
 
 
+def settings_with(**overrides: Any) -> Settings:
+    return Settings(**(TEST_SETTINGS.model_dump() | overrides))
+
+
 def _client(database: Database) -> httpx.AsyncClient:
     app = create_app(TEST_SETTINGS, database=database)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cip.test")
+
+
+@asynccontextmanager
+async def client_with(database: Database, **overrides: Any) -> AsyncIterator[GraphQLClient]:
+    """An admin's client of an app whose settings differ from the tests' in `overrides`, its
+    lifespan run, so what it opens (Redis clients, stores) is closed afterwards."""
+    app = create_app(settings_with(**overrides), database=database)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cip.test") as http,
+    ):
+        yield GraphQLClient(http, database).as_admin()
 
 
 @pytest.fixture
@@ -166,6 +190,28 @@ async def client(database: Database) -> AsyncIterator[GraphQLClient]:
     """Signed in as an admin; `.anonymous()` and `.signed_in(...)` give the other viewers."""
     async with _client(database) as http:
         yield GraphQLClient(http, database).as_admin()
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+REDIS_REQUIRED = os.environ.get("CIP_TEST_REQUIRE_REDIS") == "1"
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """Redis for the tests that share state through it; they skip when it is down, unless
+    CIP_TEST_REQUIRE_REDIS=1 (CI) makes that a failure. Tests keep to keys of their own."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as error:
+        if REDIS_REQUIRED:
+            raise
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({error}); CIP_TEST_REQUIRE_REDIS=1 fails")
+    finally:
+        await client.aclose()
+    return REDIS_URL
 
 
 def _free_port() -> int:
