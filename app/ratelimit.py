@@ -101,21 +101,17 @@ class MutationLimits:
         await self.counter.close()
 
     async def check(self, member: str | None, address: str | None) -> Refusal | None:
-        """Counts one mutation for the member and for the address it comes from."""
-        if address is not None:
-            wait = await self.counter.hit(f"ip:{address}", self.per_address)
+        """Counts one mutation for the address it comes from and for the member."""
+        limits = (
+            (f"ip:{address}" if address else None, self.per_address, "from this address", "_PER_IP"),
+            (f"member:{member}" if member else None, self.per_member, "per member", ""),
+        )
+        for key, limit, whose, setting in limits:
+            wait = await self.counter.hit(key, limit) if key else 0
             if wait:
                 return Refusal(
-                    f"Too many mutations from this address: at most {self.per_address} a minute "
-                    f"(CIP_MUTATIONS_PER_MINUTE_PER_IP). Try again in {wait} s.",
-                    wait,
-                )
-        if member is not None:
-            wait = await self.counter.hit(f"member:{member}", self.per_member)
-            if wait:
-                return Refusal(
-                    f"Too many mutations: at most {self.per_member} a minute per member "
-                    f"(CIP_MUTATIONS_PER_MINUTE). Try again in {wait} s.",
+                    f"Too many mutations {whose}: at most {limit} a minute "
+                    f"(CIP_MUTATIONS_PER_MINUTE{setting}). Try again in {wait} s.",
                     wait,
                 )
         return None

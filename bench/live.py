@@ -38,11 +38,11 @@ from websockets.typing import Subprotocol
 
 from app.auth import mint_token
 from app.settings import Settings
+from bench.serving import logged_process, wait_until_ready
 from models import Idea, Invite, Profile, Team
 from models.enums import IdeaStatus, InviteStatus
 from resolvers.ids import to_global_id
 
-ROOT = Path(__file__).parent.parent
 SUBSCRIPTION = (
     "subscription { inviteEvents { id kind occurredAt invite { id status message sender { displayName } } } }"
 )
@@ -212,24 +212,11 @@ def serving(directory: Path, secret: str, broker_url: str | None) -> Iterator[Se
         environment["CIP_BROKER_URL"] = broker_url
     log = directory / "server.log"
     started = time.perf_counter()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=environment,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = logged_process(command, environment, log)
     server = Server(process, f"http://127.0.0.1:{port}", database, log)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            with suppress(httpx.TransportError):
-                if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"bench aborted: cip-graph serve did not become ready:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_until_ready(process, server.url, log, READY_TIMEOUT, "bench")
         server.ready_seconds = time.perf_counter() - started
         yield server
     finally:

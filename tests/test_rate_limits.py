@@ -84,7 +84,7 @@ async def test_the_mutation_over_a_members_limit_is_refused_and_writes_nothing(
 
     assert_rate_limited(
         response,
-        "Too many mutations: at most 2 a minute per member (CIP_MUTATIONS_PER_MINUTE). "
+        "Too many mutations per member: at most 2 a minute (CIP_MUTATIONS_PER_MINUTE). "
         "Try again in {wait} s.",
     )
     assert await profiles(database) == before

@@ -48,12 +48,12 @@ from app.settings import Settings
 from bench.load.plan import PLAN_VARIABLE, RECORDS_VARIABLE, Outcome
 from bench.load.report import Figures, figures
 from bench.load.verify import Baseline, Findings, Write, key, read_records, snapshot, verify
+from bench.serving import ROOT, logged_process, wait_until_ready
 from models import Idea, Membership, Profile, Team
 from models.db import Database
 from models.enums import IdeaStatus
 from resolvers.ids import to_global_id
 
-ROOT = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 DATABASE_URL = "postgresql+asyncpg://127.0.0.1:5432/cip_load"
@@ -267,25 +267,10 @@ def serving(url: str, secret: str, workers: int, directory: Path) -> Iterator[Se
     log = directory / "server.log"
     command = [str(BIN / "cip-graph"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env=environment,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = logged_process(command, environment, log, start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            with suppress(httpx.TransportError):
-                if httpx.get(f"{server.url}/readyz", timeout=1).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"load aborted: the server did not become ready:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_ready(process, server.url, log, READY_TIMEOUT, "load")
         yield server
     finally:
         server.stopped_cleanly, server.stopped = _stop(process, STOP_TIMEOUT)
@@ -342,15 +327,7 @@ def run_locust(args: argparse.Namespace, server: Server, plan: Path, records: Pa
         RECORDS_VARIABLE: str(records),
         "PYTHONPATH": str(ROOT),
     }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env=environment,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = logged_process(command, environment, log, start_new_session=True)
     try:
         return process.wait(timeout=args.duration + args.timeout + 120)
     except subprocess.TimeoutExpired:
