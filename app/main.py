@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestProtocol
+from strawberry.http import GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
@@ -100,6 +100,32 @@ class GraphQLEndpoint(PersistedQueriesView):
             if isinstance(context, Context):
                 await context.reader.close()
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """The body, or a GET request's `variables` or `extensions`: an object, or an array of them
+        for a batch; anything else would reach Strawberry as something it cannot read."""
+        try:
+            value = super().parse_json(data)
+        except RecursionError as error:
+            raise HTTPException(400, "The JSON nests too deeply to be read.") from error
+        if not isinstance(value, dict | list):
+            raise HTTPException(
+                400, f"Expected a JSON object (or an array of them for a batch), got {type(value).__name__}."
+            )
+        return value
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Each operation, a batch's too, holds what GraphQL over HTTP allows, so that no other
+        type reaches the parser, the variables' checks or the logs."""
+        operations = await super().parse_http_body(request)
+        for index, operation in enumerate(operations if isinstance(operations, list) else [operations]):
+            problem = _malformed(operation)
+            if problem is not None:
+                at = f"operation {index} of the batch: " if isinstance(operations, list) else ""
+                raise HTTPException(400, f"{at}{problem}")
+        return operations
+
     def _validate_batch_request(self, request_data: list[Any], protocol: GraphQLRequestProtocol) -> None:
         """Checked on the raw JSON array, before Strawberry reads its items."""
         limit = self.settings.max_batch
@@ -161,6 +187,18 @@ class GraphQLEndpoint(PersistedQueriesView):
         await context.renew()
         await context.reader.close()
         return UnsetType()
+
+
+def _malformed(operation: GraphQLRequestData) -> str | None:
+    for name, value, kind, expected in (
+        ("query", operation.query, str, "a string"),
+        ("operationName", operation.operation_name, str, "a string"),
+        ("variables", operation.variables, dict, "an object"),
+        ("extensions", operation.extensions, dict, "an object"),
+    ):
+        if value is not None and not isinstance(value, kind):
+            return f"`{name}` must be {expected} or null, if provided."
+    return None
 
 
 def tune_garbage_collector() -> None:

@@ -31,11 +31,11 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 STATEMENT_BUCKETS = (0, 1, 2, 3, 5, 10, 20, 50, 100, 250)
 
 
-def operation_name(name: str | None) -> str:
+def operation_name(name: object) -> str:
     """What logs and metrics call an operation: its name when it reads as one, never raw client text."""
     if not name:
         return ANONYMOUS
-    return name if OPERATION_NAME.fullmatch(name) else OTHER
+    return name if isinstance(name, str) and OPERATION_NAME.fullmatch(name) else OTHER
 
 
 def multiprocess_directory() -> str | None:

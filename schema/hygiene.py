@@ -13,12 +13,16 @@ NUL = "\x00"
 
 
 def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_holds_nul(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
+    """Walks with a stack of its own: variables may nest deeper than Python's recursion allows."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and NUL in item:
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 

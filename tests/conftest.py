@@ -9,8 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -220,26 +220,28 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`cip-graph serve` in its own process on a free port: it migrates and loads the demo data."""
+@contextmanager
+def served(
+    backend: str, folder: Path, purpose: str, environment: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """`cip-graph serve` in its own process on a free port and a database of its own, with
+    `environment` added: it migrates and loads the demo data. Yields its URL and its database's."""
     port = _free_port()
-    folder = tmp_path_factory.mktemp("server")
-    name = f"cip_test_server_{os.getpid()}"
+    name = f"cip_test_{purpose}_{os.getpid()}"
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{folder / 'cip.db'}"
+        database_url = f"sqlite+aiosqlite:///{folder / 'cip.db'}"
     else:
         asyncio.run(_on_server(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
-        url = POSTGRESQL_URL.rsplit("/", 1)[0] + f"/{name}"
-    environment = {**os.environ, "CIP_DATABASE_URL": url}
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
-        env=environment,
-        cwd=Path(__file__).parent.parent,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        database_url = POSTGRESQL_URL.rsplit("/", 1)[0] + f"/{name}"
+    log = folder / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            env={**os.environ, **(environment or {}), "CIP_DATABASE_URL": database_url},
+            cwd=Path(__file__).parent.parent,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -250,12 +252,17 @@ def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"cip-graph serve did not become ready:\n{(folder / 'server.log').read_text()}")
+                pytest.fail(f"cip-graph serve did not become ready:\n{log.read_text()}")
             time.sleep(0.2)
-        yield url
+        yield url, database_url
     finally:
         process.terminate()
         process.wait(timeout=10)
-        log.close()
         if backend == "postgresql":
             asyncio.run(_on_server(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with served(backend, tmp_path_factory.mktemp("server"), "server") as (url, _):
+        yield url
