@@ -82,8 +82,8 @@ class Limits:
         )
 
 
-DEFAULT_LIMITS = Limits.of(Settings(env="test"))
-"""For operations run without the service's context (the schema's own tools)."""
+DEFAULT_LIMITS = Limits.of(Settings.model_construct())
+"""The settings' defaults, not the environment's: for operations run without the service's context."""
 
 
 def _exceeded(limit: str, maximum: int, found: int, message: str, node: Node | None = None) -> GraphQLError:
