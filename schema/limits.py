@@ -187,15 +187,19 @@ class _Reach:
         return self.known[name]
 
 
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {
+        node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)
+    }
+
+
 def shape_problem(document: DocumentNode, limits: Limits) -> GraphQLError | None:
     """The first limit the document's shape crosses, if any. Introspection's depth is left to
     graphql-core's MaxIntrospectionDepthRule."""
     problem = _literal_problem(document, limits)
     if problem is not None:
         return problem
-    reach = _Reach(
-        {node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)}
-    )
+    reach = _Reach(_fragments(document))
     operations = [
         reach.of(node.selection_set)
         for node in document.definitions
@@ -333,10 +337,9 @@ def operation_cost(
     if operation is None:
         return 0
     root = schema.get_root_type(operation.operation)
-    fragments = {
-        node.name.value: node for node in document.definitions if isinstance(node, FragmentDefinitionNode)
-    }
-    return _Cost(schema, operation, fragments, variables, page_size).of(operation.selection_set, root)
+    return _Cost(schema, operation, _fragments(document), variables, page_size).of(
+        operation.selection_set, root
+    )
 
 
 def cost_problem(

@@ -157,6 +157,14 @@ class GraphQLClient:
         return data
 
 
+IDEA_COUNT = "query IdeaCount { ideas { totalCount } }"
+
+
+async def still_serves(client: GraphQLClient) -> None:
+    """After a refusal the service answers the next ordinary request as usual."""
+    assert (await client.data(IDEA_COUNT))["ideas"]["totalCount"] >= 0
+
+
 def settings_with(**overrides: Any) -> Settings:
     return Settings(**(TEST_SETTINGS.model_dump() | overrides))
 

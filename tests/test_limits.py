@@ -10,7 +10,7 @@ import pytest
 
 from app.settings import Settings
 from models.db import Database
-from tests.conftest import GraphQLClient, client_with
+from tests.conftest import GraphQLClient, client_with, still_serves
 
 ORDINARY = "{ topics { slug } }"
 LEAVES = {"ideas(first: 1)": "totalCount", "nodes": "title", "owner": "displayName"}
@@ -46,10 +46,6 @@ def without_locations(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "errors": [{k: v for k, v in e.items() if k != "locations"} for e in body["errors"]]}
 
 
-async def assert_still_served(client: GraphQLClient) -> None:
-    assert (await client.data(ORDINARY))["topics"]
-
-
 def test_the_defaults_are_the_documented_limits():
     settings = Settings()
 
@@ -69,7 +65,7 @@ async def test_depth_one_beyond_the_limit_is_refused(demo_client: GraphQLClient)
     assert body == refusal(
         "depth", 10, 11, "The operation nests fields 11 deep; the limit is 10 (CIP_MAX_DEPTH)."
     )
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_depth_counts_through_fragments(demo_client: GraphQLClient):
@@ -93,7 +89,7 @@ async def test_aliases(demo_client: GraphQLClient, aliases: int, refused: bool):
         assert body == refusal(
             "aliases", 30, 31, "The document uses 31 aliases; the limit is 30 (CIP_MAX_ALIASES)."
         )
-        await assert_still_served(demo_client)
+        await still_serves(demo_client)
     else:
         assert len(body["data"]) == aliases
 
@@ -110,7 +106,7 @@ async def test_a_field_repeated_in_one_selection(demo_client: GraphQLClient, rep
             "Field 'slug' is selected 6 times in one selection set; the limit is 5 "
             "(CIP_MAX_FIELD_REPEATS), and the answer is the same each time.",
         )
-        await assert_still_served(demo_client)
+        await still_serves(demo_client)
     else:
         assert "errors" not in body
 
@@ -124,7 +120,7 @@ async def test_a_directive_repeated_in_one_place_is_one_error(demo_client: Graph
         10,
         "Directive '@aa' is repeated in one place; a directive may appear once per place.",
     )
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 @pytest.mark.parametrize(("directives", "refused"), [(50, False), (51, True)])
@@ -137,7 +133,7 @@ async def test_directives_in_a_document(demo_client: GraphQLClient, directives: 
         assert without_locations(body) == refusal(
             "directives", 50, 51, "The document holds more than 50 directives (CIP_MAX_DIRECTIVES)."
         )
-        await assert_still_served(demo_client)
+        await still_serves(demo_client)
     else:
         assert body == {"data": {"__typename": "Query"}}
 
@@ -153,7 +149,7 @@ async def test_tokens(demo_database: Database, query: str, refused: bool):
             assert [error["message"] for error in body["errors"]] == [
                 "Syntax Error: Document contains more than 6 tokens. Parsing aborted."
             ]
-            await assert_still_served(client)
+            assert (await client.data(ORDINARY))["topics"], "the next six-token request runs"
         else:
             assert "errors" not in body
 
@@ -205,7 +201,7 @@ async def test_cost_beyond_the_limit_is_refused_before_running(
             "every item the pages around it may return. Ask for smaller pages or fewer fields.",
         )
         assert len(statements) <= 1, "nothing but the viewer's lookup ran"
-        await assert_still_served(client)
+        await still_serves(client)
 
 
 async def test_nested_pages_multiply(demo_client: GraphQLClient):
@@ -224,7 +220,7 @@ async def test_a_fragment_bomb_is_measured_without_expanding_it(demo_client: Gra
     body = await asyncio.wait_for(demo_client.post(query), timeout=30)
 
     assert body["errors"][0]["extensions"]["found"] == 2**40
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 @pytest.mark.parametrize(("first", "refused"), [(50, False), (51, True)])
@@ -241,7 +237,7 @@ async def test_page_size_is_configurable(demo_database: Database, first: int, re
                     "extensions": {"code": "BAD_USER_INPUT", "argument": "first"},
                 }
             ]
-            await assert_still_served(client)
+            await still_serves(client)
         else:
             assert len(body["data"]["ideas"]["nodes"]) == 50
 
@@ -269,7 +265,7 @@ async def test_request_body(demo_client: GraphQLClient, size: int, status: int):
                 }
             ]
         }
-        await assert_still_served(demo_client)
+        await still_serves(demo_client)
 
 
 async def test_a_streamed_body_is_cut_off_at_the_limit(demo_client: GraphQLClient):
@@ -285,7 +281,7 @@ async def test_a_streamed_body_is_cut_off_at_the_limit(demo_client: GraphQLClien
     )
 
     assert response.status_code == 413
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 def batch(size: int) -> list[dict[str, Any]]:
@@ -308,7 +304,7 @@ async def test_batch_size(demo_client: GraphQLClient, size: int, status: int):
                 }
             ]
         }
-        await assert_still_served(demo_client)
+        await still_serves(demo_client)
 
 
 async def test_batching_can_be_turned_off(demo_database: Database):
@@ -319,7 +315,7 @@ async def test_batching_can_be_turned_off(demo_database: Database):
         assert response.json()["errors"][0]["message"] == (
             "Batching is off on this server (CIP_MAX_BATCH=0): send one operation per request."
         )
-        await assert_still_served(client)
+        await still_serves(client)
 
 
 @pytest.mark.parametrize(

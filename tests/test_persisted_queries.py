@@ -19,11 +19,12 @@ from app.cli import main
 from app.document_store import KEY_PREFIX, MemoryDocumentStore
 from app.persisted_queries import MAX_DOCUMENT_CHARS
 from models.db import Database
-from tests.conftest import GraphQLClient, client_with, settings_with
+from tests.conftest import IDEA_COUNT, GraphQLClient, client_with, settings_with, still_serves
 from tests.live import bearer, serving
 
 IDEAS = "query Ideas($first: Int) { ideas(first: $first) { totalCount nodes { title } } }"
-COUNT = "query IdeaCount { ideas { totalCount } }"
+COUNT = IDEA_COUNT
+"""Listed in the test manifests, so `still_serves` runs in trusted mode too."""
 SKILLS = "query SkillCount { skills { totalCount } }"
 NOT_FOUND = {
     "data": None,
@@ -61,11 +62,6 @@ def bad_request(message: str) -> dict[str, Any]:
 async def send(client: GraphQLClient, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
     """Posts a raw JSON body, as a persisted-query client shapes it."""
     return await client.http.post("/graphql", json=body, headers=client.headers | (headers or {}))
-
-
-async def still_serves(client: GraphQLClient) -> None:
-    """A refusal leaves the service answering ordinary requests."""
-    assert (await client.data(COUNT))["ideas"]["totalCount"] >= 0
 
 
 # Automatic persisted queries

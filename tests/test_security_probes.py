@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from models.db import Database
-from tests.conftest import GraphQLClient, client_with
+from tests.conftest import GraphQLClient, client_with, still_serves
 
 ORDINARY = "{ topics { slug } }"
 INTROSPECTION = "{ __schema { queryType { name } } }"
@@ -24,15 +24,11 @@ def messages(body: dict[str, Any]) -> list[str]:
     return [error["message"] for error in body.get("errors", [])]
 
 
-async def assert_still_served(client: GraphQLClient) -> None:
-    assert (await client.data(ORDINARY))["topics"]
-
-
 async def test_alias_overloading_with_101_aliases(demo_client: GraphQLClient):
     body = await demo_client.post("{ " + " ".join(f"a{n}: __typename" for n in range(101)) + " }")
 
     assert messages(body) == ["The document uses 101 aliases; the limit is 30 (CIP_MAX_ALIASES)."]
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_field_duplication_with_500_fields(demo_client: GraphQLClient):
@@ -43,14 +39,14 @@ async def test_field_duplication_with_500_fields(demo_client: GraphQLClient):
         "Field '__typename' is selected 500 times in one selection set; the limit is 5 "
         "(CIP_MAX_FIELD_REPEATS), and the answer is the same each time."
     ]
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_a_batch_of_more_than_ten_operations(demo_client: GraphQLClient):
     response = await demo_client.http.post("/graphql", json=[{"query": "query cop { __typename }"}] * 11)
 
     assert response.status_code == 400
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_directive_overloading_gets_one_error(demo_client: GraphQLClient):
@@ -58,7 +54,7 @@ async def test_directive_overloading_gets_one_error(demo_client: GraphQLClient):
     body = await demo_client.post("query cop { __typename @aa@aa@aa@aa@aa@aa@aa@aa@aa@aa }")
 
     assert len(body["errors"]) == 1
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_circular_introspection_is_refused(demo_client: GraphQLClient):
@@ -68,7 +64,7 @@ async def test_circular_introspection_is_refused(demo_client: GraphQLClient):
 
     assert body["data"] is None
     assert set(messages(body)) == {"Maximum introspection depth exceeded"}
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_no_mutation_over_get(demo_client: GraphQLClient):
@@ -80,7 +76,7 @@ async def test_no_mutation_over_get(demo_client: GraphQLClient):
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == "mutations are not allowed when using GET"
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +102,7 @@ async def test_only_json_bodies_which_a_form_cannot_send(
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == "Unsupported content type"
-    await assert_still_served(demo_client)
+    await still_serves(demo_client)
 
 
 async def test_queries_over_get_are_served(demo_client: GraphQLClient):
@@ -135,7 +131,7 @@ async def test_no_enum_suggestions_in_production(production: GraphQLClient):
     )
 
     assert "Did you mean" not in str(body)
-    await assert_still_served(production)
+    await still_serves(production)
 
 
 async def test_introspection_in_development(demo_client: GraphQLClient):
@@ -149,7 +145,7 @@ async def test_no_introspection_in_production(production: GraphQLClient):
     assert messages(body)[0] == (
         "GraphQL introspection has been disabled, but the requested query contained the field '__schema'."
     )
-    await assert_still_served(production)
+    await still_serves(production)
 
 
 async def test_introspection_can_be_turned_on_in_production(demo_database: Database):
