@@ -127,6 +127,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         port=port,
         log_level=settings.log_level,
         log_config=logs,
+        access_log=False,  # the app writes one richer access line per request (app/observation.py)
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         # Events are small JSON messages: compressing each costs about 100 µs and a compressor's

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -13,6 +13,9 @@ from loaders import Loaders
 from models.db import Database, RequestReader
 from resolvers.event import Hub
 from resolvers.viewer import Identity, Viewer, viewer_of
+
+if TYPE_CHECKING:
+    from schema.plan import Plans
 
 
 @dataclass(slots=True)
@@ -39,6 +42,8 @@ class Context:
     """The HTTP answer's status and headers, which an operation may set (Retry-After)."""
     mutation_limits: MutationLimits | None = None
     """How many mutations a member and an address may run a minute; shared by the app's requests."""
+    plans: "Plans | None" = None
+    """The compiled plans of the queries answered so far (CIP_COMPILED_PLANS, PostgreSQL only)."""
 
     async def renew(self) -> None:
         """After a write the viewer's teams may have changed and loaded rows are stale."""
@@ -62,6 +67,7 @@ async def build_context(
     federated_trace: bool = False,
     response: Response | None = None,
     mutation_limits: MutationLimits | None = None,
+    plans: "Plans | None" = None,
 ) -> Context:
     reader = database.request_reader()
     try:
@@ -82,4 +88,5 @@ async def build_context(
         federated_trace=federated_trace,
         response=response,
         mutation_limits=mutation_limits,
+        plans=plans,
     )

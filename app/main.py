@@ -38,10 +38,11 @@ from app.metrics import Metrics, forget_this_process
 from app.observation import ObservationMiddleware
 from app.outage import OutageMiddleware
 from app.persisted_queries import PersistedQueries, PersistedQueriesView
+from app.plans import FastPath
 from app.ratelimit import MutationLimits
 from app.settings import Settings
 from app.tracing import start_tracing
-from models.db import Database
+from models.db import Database, is_sqlite
 from models.migrate import migrate
 from resolvers.change import Change
 from resolvers.event import Hub
@@ -49,6 +50,7 @@ from resolvers.invite import expire_invites
 from resolvers.privacy import export_my_data
 from resolvers.viewer import Viewer, viewer_of
 from schema import schema
+from schema.plan import Plans
 
 logger = logging.getLogger("cip_graph.app")
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Request-ID", "Apollo-Require-Preflight"]
@@ -79,6 +81,12 @@ class GraphQLEndpoint(PersistedQueriesView):
         self.hub = hub
         self.persisted_queries = persisted_queries
         self.mutation_limits = mutation_limits
+        self.plans = (
+            Plans(schema._schema)
+            if settings.compiled_plans and not is_sqlite(settings.database_url)
+            else None
+        )
+        self.fast_path = None if self.plans is None else FastPath(self.plans, settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request refused before any operation runs is answered in GraphQL's error shape,
@@ -89,7 +97,9 @@ class GraphQLEndpoint(PersistedQueriesView):
         request = Request(scope, receive)
         try:
             try:
-                response = await self.run(request)
+                response = None if self.fast_path is None else await self.fast_path.answer(request)
+                if response is None:
+                    response = await self.run(request)
             except HTTPException as refusal:
                 response = error_response(refusal.reason, "BAD_REQUEST", refusal.status_code)
             except ClientDisconnect:
@@ -160,6 +170,7 @@ class GraphQLEndpoint(PersistedQueriesView):
             federated_trace=wants_federated_trace(self.settings, request),
             response=response if isinstance(response, Response) else None,
             mutation_limits=self.mutation_limits,
+            plans=self.plans,
         )
         # Kept for __call__, which hands the connection back even when no operation runs.
         request.state.context = context

@@ -12,7 +12,7 @@ from loaders.pagination import Page, PageRequest, ParentListQuery, page_by_paren
 from models import Idea, IdeaReport, IdeaSkill, IdeaTopic
 from models.db import RequestReader
 from models.enums import IdeaStatus
-from models.query import Query
+from models.query import AnySelect, Query
 from resolvers.policy import ideas_visible
 from resolvers.viewer import Reach, Viewer
 
@@ -44,6 +44,11 @@ def _idea_by_id(reach: Reach) -> Query:
 
 def idea_by_id(reader: RequestReader, viewer: Viewer) -> DataLoader[int, Any]:
     return row_by_key_loader(reader, _idea_by_id(viewer.reach), **viewer.parameters)
+
+
+def ideas_by_owner_statement(one_status: bool, reach: Reach) -> AnySelect:
+    """A profile's ideas, before paging: the compiled plans page them in SQL themselves."""
+    return _ideas_by("owner", one_status, reach).statement
 
 
 @cache

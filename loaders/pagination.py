@@ -81,7 +81,7 @@ class ListQuery:
     """A top-level list ordered by a unique key: its page SQL per shape, and its count."""
 
     def __init__(self, statement: AnySelect, key: Any) -> None:
-        self._statement = statement
+        self.statement = statement
         self._key = key
         self._pages: dict[tuple[bool, bool, bool, bool], Query] = {}
         self.count = Query(
@@ -92,7 +92,7 @@ class ListQuery:
         query = self._pages.get(request.shape)
         if query is None:
             query = self._pages[request.shape] = Query(
-                self._statement.where(_window(self._key, request))
+                self.statement.where(_window(self._key, request))
                 .order_by(_scan_order(self._key, request))
                 .limit(bindparam("limit", type_=Integer))
             )
@@ -113,7 +113,7 @@ class ParentListQuery:
     """Many parents' lists (a profile's ideas, a round's submissions) paged in one statement."""
 
     def __init__(self, statement: AnySelect, parent: Any, key: Any) -> None:
-        self._statement = statement
+        self.statement = statement
         self._parent = parent
         self._key = key
         self._pages: dict[tuple[bool, bool, bool, bool], Query] = {}
@@ -128,7 +128,7 @@ class ParentListQuery:
         """Rank the narrow (parent, key) pairs with window functions, then fetch whole rows for
         the chosen keys only. The first row of every list comes back even outside the window:
         it carries the list's total."""
-        statement, parent, key = self._statement, self._parent, self._key
+        statement, parent, key = self.statement, self._parent, self._key
         in_window = case((_window(key, request), 1), else_=0)
         ranked = (
             statement.with_only_columns(

@@ -24,6 +24,7 @@ SKILL_CLAIMS_BY_PROFILE_ID = keyed(
     ).join(Skill, col(Skill.id) == col(ProfileSkill.skill_id)),
     col(ProfileSkill.profile_id),
     col(Skill.name),
+    col(ProfileSkill.direction),
 )
 
 

@@ -27,7 +27,9 @@ from resolvers.viewer import Reach, Viewer
 
 
 @cache
-def _ideas(statuses: int, topics: bool, skills: bool, owner: bool, search: bool, reach: Reach) -> ListQuery:
+def idea_list_query(
+    statuses: int, topics: bool, skills: bool, owner: bool, search: bool, reach: Reach
+) -> ListQuery:
     """The list's SQL for one combination of filters, built once. One status is an equality, so
     SQLite walks the (status, id) index in order instead of sorting every match."""
     statement = select(*IDEA_COLUMNS).where(ideas_visible(reach))
@@ -48,6 +50,37 @@ def _ideas(statuses: int, topics: bool, skills: bool, owner: bool, search: bool,
     return ListQuery(statement, col(Idea.id))
 
 
+def idea_list(
+    viewer: Viewer,
+    *,
+    statuses: Sequence[IdeaStatus] = (),
+    topic_slugs: Sequence[str] = (),
+    skill_slugs: Sequence[str] = (),
+    owner_id: int | None = None,
+    search: str | None = None,
+    dialect: str = "postgresql",
+) -> tuple[ListQuery, dict[str, Any]]:
+    """The list's SQL for these filters and the parameters that fill it; within a list filter,
+    any value matches."""
+    query = idea_list_query(
+        min(len(statuses), 2),
+        bool(topic_slugs),
+        bool(skill_slugs),
+        owner_id is not None,
+        search is not None,
+        viewer.reach,
+    )
+    return query, {
+        "status": statuses[0] if statuses else None,
+        "statuses": [status.value for status in statuses],
+        "topics": list(topic_slugs),
+        "skills": list(skill_slugs),
+        "owner": owner_id,
+        "search": None if search is None else search_argument(dialect, search),
+        **viewer.parameters,
+    }
+
+
 async def ideas_page(
     reader: RequestReader,
     viewer: Viewer,
@@ -59,27 +92,17 @@ async def ideas_page(
     owner_id: int | None = None,
     search: str | None = None,
 ) -> Page:
-    """Ideas the viewer may see matching every given filter; within a list filter, any value matches."""
-    query = _ideas(
-        min(len(statuses), 2),
-        bool(topic_slugs),
-        bool(skill_slugs),
-        owner_id is not None,
-        search is not None,
-        viewer.reach,
+    """Ideas the viewer may see matching every given filter."""
+    query, parameters = idea_list(
+        viewer,
+        statuses=statuses,
+        topic_slugs=topic_slugs,
+        skill_slugs=skill_slugs,
+        owner_id=owner_id,
+        search=search,
+        dialect=reader.dialect,
     )
-    return await fetch_page(
-        reader,
-        query,
-        request,
-        status=statuses[0] if statuses else None,
-        statuses=[status.value for status in statuses],
-        topics=list(topic_slugs),
-        skills=list(skill_slugs),
-        owner=owner_id,
-        search=None if search is None else search_argument(reader.dialect, search),
-        **viewer.parameters,
-    )
+    return await fetch_page(reader, query, request, **parameters)
 
 
 IDEA_TEXT_LIMITS = {

@@ -18,6 +18,7 @@ from schema.match import MatchQuery
 from schema.network import NetworkQuery
 from schema.node import NodeQuery
 from schema.observation import ObserveOperation
+from schema.plan import LearnPlans
 from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.profile import ProfileMutation, ProfileQuery
 from schema.progress import ProgressMutation
@@ -90,6 +91,7 @@ schema = Schema(
         ErrorPolicy,
         ReleaseReader,
         SubscriptionsNeedAStream,
+        LearnPlans,
     ],
 )
 
