@@ -40,9 +40,10 @@ from app.outage import OutageMiddleware
 from app.persisted_queries import PersistedQueries, PersistedQueriesView
 from app.plans import FastPath
 from app.ratelimit import MutationLimits
+from app.response_cache import ResponseCache
 from app.settings import Settings
 from app.tracing import start_tracing
-from models.db import Database, is_sqlite
+from models.db import Database
 from models.migrate import migrate
 from resolvers.change import Change
 from resolvers.event import Hub
@@ -67,6 +68,8 @@ class GraphQLEndpoint(PersistedQueriesView):
         hub: Hub,
         persisted_queries: PersistedQueries,
         mutation_limits: MutationLimits,
+        plans: Plans | None = None,
+        response_cache: ResponseCache | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -81,12 +84,8 @@ class GraphQLEndpoint(PersistedQueriesView):
         self.hub = hub
         self.persisted_queries = persisted_queries
         self.mutation_limits = mutation_limits
-        self.plans = (
-            Plans(schema._schema)
-            if settings.compiled_plans and not is_sqlite(settings.database_url)
-            else None
-        )
-        self.fast_path = None if self.plans is None else FastPath(self.plans, settings)
+        self.plans = plans
+        self.fast_path = None if plans is None else FastPath(plans, settings, response_cache)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request refused before any operation runs is answered in GraphQL's error shape,
@@ -288,6 +287,32 @@ async def live_events(database: Database, hub: Hub, settings: Settings) -> Async
         await hub.close()
 
 
+@asynccontextmanager
+async def forgetting_changes(
+    database: Database, hub: Hub, cache: ResponseCache | None
+) -> AsyncIterator[None]:
+    """While the app runs, a committed write makes the response cache forget what it changed: here
+    at once, in the other replicas through the event broker."""
+    if cache is None:
+        yield
+        return
+    publishing: set[asyncio.Task[None]] = set()
+
+    def committed(tables: frozenset[str]) -> None:
+        cache.forget(tables)
+        task = asyncio.get_running_loop().create_task(hub.publish_change(tables))
+        publishing.add(task)
+        task.add_done_callback(publishing.discard)
+
+    database.writes.listeners.append(committed)
+    hub.change_listeners.append(cache.forget)
+    try:
+        yield
+    finally:
+        database.writes.listeners.remove(committed)
+        hub.change_listeners.remove(cache.forget)
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     """Nothing touches the database until the app starts: the lifespan migrates and seeds.
     A database handed in (by tests) is used as it is and stays open."""
@@ -304,7 +329,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
-            async with persisted_queries, mutation_limits, live_events(database, hub, settings):
+            async with (
+                persisted_queries,
+                mutation_limits,
+                live_events(database, hub, settings),
+                forgetting_changes(database, hub, response_cache),
+            ):
                 yield
             return
         owned = Database(settings.database_url)
@@ -316,19 +346,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if settings.otel:
                 start_tracing()
             tune_garbage_collector()
-            async with persisted_queries, mutation_limits, live_events(owned, hub, settings):
+            async with (
+                persisted_queries,
+                mutation_limits,
+                live_events(owned, hub, settings),
+                forgetting_changes(owned, hub, response_cache),
+            ):
                 yield
         finally:
             forget_this_process()
             await owned.dispose()
 
     verifier = TokenVerifier.from_settings(settings)
+    plans = Plans(schema._schema) if settings.compiled_plans else None
+    response_cache = ResponseCache() if settings.response_cache and plans is not None else None
     graphql = GraphQLEndpoint(
         settings,
         verifier,
         hub,
         persisted_queries,
         mutation_limits,
+        plans,
+        response_cache,
         graphql_ide="graphiql" if settings.serve_graphiql else None,
     )
     app = Starlette(

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     create_async_engine,
 )
+from sqlmodel import SQLModel
 
 from models.outage import outage_cause
 from models.query import Query
 from models.statements import count_statement
+from models.writes import WriteWatch
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
 """How long a SQLite write waits for another connection's (or process's) write lock before failing."""
@@ -61,6 +63,8 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_pragmas)
         event.listen(self.engine.sync_engine, "before_cursor_execute", count_statement)
+        self.writes = WriteWatch(self.engine.sync_engine, SQLModel.metadata)
+        """Tells the response cache which tables each committed transaction wrote."""
         self._pool_size = pool_size
         self._plain_pool: asyncpg.Pool | None = None
         self._plain_pool_lock = asyncio.Lock()

@@ -238,6 +238,11 @@ class Tally(Protocol):
     def dec(self) -> None: ...
 
 
+CHANGED = "changed"
+CHANGED_PREFIX = '{"changed"'
+"""A message naming tables a write changed, beside the events on the same channel."""
+
+
 class Hub:
     """The process's subscribers, indexed by profile, and the broker that feeds them."""
 
@@ -247,6 +252,8 @@ class Hub:
         self.active = active
         self._by_profile: dict[int, set[Subscriber]] = {}
         self._shared: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
+        self.change_listeners: list[Callable[[frozenset[str]], None]] = []
+        """Told which tables a committed write changed, here or in another replica."""
         broker.bind(self.deliver)
 
     def shared(self, event: Event, key: Hashable, make: Callable[[], Shared]) -> Shared:
@@ -274,7 +281,17 @@ class Hub:
         except Exception:
             logger.exception("Publishing %d live events failed; they can be replayed", len(events))
 
+    async def publish_change(self, tables: frozenset[str]) -> None:
+        """To the other replicas: this process's own listeners heard of it when it committed."""
+        try:
+            await self.broker.publish([json.dumps({CHANGED: sorted(tables)})])
+        except Exception:
+            logger.exception("Publishing a change of %s failed; other replicas may lag", sorted(tables))
+
     def deliver(self, message: str | bytes) -> None:
+        if message[: len(CHANGED_PREFIX)] in (CHANGED_PREFIX, CHANGED_PREFIX.encode()):
+            self._changed(message)
+            return
         try:
             event = Event.decode(message)
         except ValueError:
@@ -284,6 +301,15 @@ class Hub:
             for subscriber in tuple(self._by_profile.get(profile_id, ())):
                 if subscriber.stream.wants(event):
                     subscriber.offer(event)
+
+    def _changed(self, message: str | bytes) -> None:
+        try:
+            tables = frozenset(str(name) for name in json.loads(message)[CHANGED])
+        except (KeyError, TypeError, ValueError):
+            logger.warning("Ignored a malformed change message on the event channel")
+            return
+        for listener in self.change_listeners:
+            listener(tables)
 
     @contextmanager
     def subscribe(self, stream: Stream) -> Iterator[Subscriber]:

@@ -37,6 +37,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Integer,
+    Table,
     Text,
     and_,
     bindparam,
@@ -50,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.util import ClauseAdapter
-from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import PermissionExtension
 
@@ -647,6 +648,17 @@ READERS: dict[tuple[str, str], Read] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    query: Query
+    tables: frozenset[str]
+    """What it reads, so that a cached answer is forgotten when one of them changes."""
+
+
+def _tables(statement: Any) -> frozenset[str]:
+    return frozenset(element.name for element in iterate(statement) if isinstance(element, Table))
+
+
 @dataclass(slots=True)
 class _Argued:
     arguments: Arguments
@@ -675,7 +687,7 @@ class Plan:
         self.reach = reach
         self.fields = collector.fields(root, [operation.selection_set])
         self.argued = [_Argued(arguments, self._reader(arguments)) for arguments in collector.arguments]
-        self._statements: dict[tuple[Any, ...], Query] = {}
+        self._statements: dict[tuple[Any, ...], Statement] = {}
         self._check(self.fields, "Query")
 
     def _reader(self, arguments: Arguments) -> Read:
@@ -699,18 +711,17 @@ class Plan:
             for child_type, children in selected.children.items():
                 self._check(children, child_type)
 
-    def statement(self, shapes: tuple[Any, ...]) -> Query:
+    def statement(self, shapes: tuple[Any, ...]) -> "Statement":
         found = self._statements.get(shapes)
         if found is None:
             renderer = _Renderer(self.reach, shapes)
-            found = self._statements[shapes] = Query(
-                select(cast(renderer.object("Query", self.fields, Source(None)), Text).label("data"))
-            )
+            statement = select(cast(renderer.object("Query", self.fields, Source(None)), Text).label("data"))
+            found = self._statements[shapes] = Statement(Query(statement), _tables(statement))
         return found
 
     def arguments(
         self, variables: dict[str, Any] | None, viewer: Viewer, max_size: int
-    ) -> tuple[Query, dict[str, Any]]:
+    ) -> tuple["Statement", dict[str, Any]]:
         """The statement and its parameters for this request; NotPlanned when the standard path
         must answer (variables it would refuse, arguments the plan does not cover)."""
         coerced = get_variable_values(self.schema, self.operation.variable_definitions or (), variables or {})
@@ -746,8 +757,8 @@ class Plans:
         return None if tiers is None else tiers.get(reach)
 
     def learn(self, text: str, operation_name: str | None, reach: Reach, document: DocumentNode) -> None:
-        key = (text, operation_name)
-        tiers = self._plans.get(key)
+        """A document of one operation is also found when the request leaves its name out."""
+        tiers = self._plans.get((text, operation_name))
         if tiers is not None and reach in tiers:
             return
         operation = get_operation_ast(document, operation_name)
@@ -755,8 +766,12 @@ class Plans:
             plan = None if operation is None else Plan(self._schema, document, operation, reach)
         except NotPlanned:
             plan = None
-        self._plans.setdefault(key, {})[reach] = plan
-        self._plans.move_to_end(key)
+        keys = [(text, operation_name)]
+        if get_operation_ast(document) is not None and operation_name is not None:
+            keys.append((text, None))
+        for key in keys:
+            self._plans.setdefault(key, {})[reach] = plan
+            self._plans.move_to_end(key)
         while len(self._plans) > self._max_size:
             self._plans.popitem(last=False)
 
@@ -773,6 +788,7 @@ class LearnPlans(SchemaExtension):
         if (
             isinstance(context, Context)
             and context.plans is not None
+            and context.database.dialect == "postgresql"
             and not (context.streaming or context.federated_trace)
             and execution.query is not None
             and execution.graphql_document is not None
