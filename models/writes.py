@@ -69,4 +69,5 @@ class WriteWatch:
                 listener(frozenset(tables))
 
     def _rolled_back(self, connection: Connection) -> None:
-        connection.info.pop(WRITTEN, None)
+        if not connection.invalidated:  # a lost connection is discarded with what it noted
+            connection.info.pop(WRITTEN, None)

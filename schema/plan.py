@@ -750,7 +750,9 @@ class Plans:
         self._plans: OrderedDict[PlanKey, dict[Reach, Plan | None]] = OrderedDict()
 
     def knows(self, text: str, operation_name: str | None) -> bool:
-        return (text, operation_name) in self._plans
+        """Whether some tier has a plan for it: documents no plan covers cost nothing more."""
+        tiers = self._plans.get((text, operation_name))
+        return tiers is not None and any(plan is not None for plan in tiers.values())
 
     def get(self, text: str, operation_name: str | None, reach: Reach) -> Plan | None:
         tiers = self._plans.get((text, operation_name))

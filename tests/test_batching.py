@@ -1,11 +1,13 @@
 """Every relation resolves through a per-request DataLoader: deep queries cost one SQL
 statement per relation level, however many objects each level holds."""
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from app.demo import DemoSize, load_demo_data
 from models.db import Database
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, client_with
 
 NESTED_IDEAS = """
 query Nested($first: Int!) {
@@ -22,6 +24,14 @@ query Nested($first: Int!) {
 }
 """
 RELATION_LEVELS = 8  # viewer, ideas, owner, owner skills, team, members, member profiles, their skills
+
+
+@pytest.fixture
+async def client(database: Database) -> AsyncIterator[GraphQLClient]:
+    """The standard path, whose DataLoaders these tests count: a compiled plan would answer a
+    query it has seen with one statement (tests/test_plan.py)."""
+    async with client_with(database, compiled_plans=False) as client:
+        yield client
 
 
 @pytest.fixture
