@@ -5,9 +5,11 @@ STAMP := $(VENV)/.installed
 LOAD_STAMP := $(VENV)/.installed-load
 FEDERATION := tests/federation
 NODE_STAMP := $(FEDERATION)/node_modules/.installed
+PEERS := bench/peers
+PEERS_STAMP := $(PEERS)/node_modules/.installed
 SCHEMA_BASE ?= HEAD
 
-.PHONY: install node run test lint schema schema-check bench load clean
+.PHONY: install node run test lint schema schema-check bench bench-peers load clean
 
 install: $(STAMP) node
 
@@ -47,6 +49,16 @@ schema-check: install
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
 
+# PostGraphile 5, autocannon and the Node 22 that runs them, for bench-peers only.
+$(PEERS_STAMP): $(PEERS)/package.json $(PEERS)/package-lock.json
+	cd $(PEERS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# This service against PostGraphile 5 and a hand-written floor (bench/peers). Shorter:
+# make bench-peers ARGS="--duration 5 --warmup 1"
+bench-peers: install $(PEERS_STAMP)
+	$(BIN)/python -m bench.peers $(ARGS)
+
 # Locust (the `load` extra) for `make load` only: `make install` and `make test` never need it.
 $(LOAD_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,load]'
@@ -58,4 +70,4 @@ load: install $(LOAD_STAMP)
 	$(BIN)/python -m bench.load $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(FEDERATION)/node_modules cip.db cip.db-shm cip.db-wal
+	rm -rf $(VENV) $(FEDERATION)/node_modules $(PEERS)/node_modules cip.db cip.db-shm cip.db-wal
