@@ -52,11 +52,7 @@ class FastPath:
 
     @staticmethod
     async def _viewer(database: Database, identity: Identity) -> Viewer:
-        reader = database.request_reader()
-        try:
-            return await viewer_of(reader, identity)
-        finally:
-            await reader.close()
+        return await viewer_of(database.plain_reader(), identity)
 
     async def answer(self, request: Request) -> Response | None:
         if (

@@ -134,6 +134,16 @@ class Database:
         self.announce(compiled.sql)
         return await pool.fetchval(compiled.sql, *compiled.arguments(parameters))
 
+    def plain_reader(self) -> "RequestReader":
+        """A reader whose statements each run on their own like `fetch_value`'s (PostgreSQL)."""
+        return PlainReader(self)
+
+    async def _fetch_plain(self, query: Query, parameters: dict[str, Any]) -> list[Any]:
+        compiled = query.compiled(self.engine.dialect)
+        pool = self._plain_pool or await self._open_plain_pool()
+        self.announce(compiled.sql)
+        return compiled.rows(await pool.fetch(compiled.sql, *compiled.arguments(parameters)))
+
     async def _open_plain_pool(self) -> asyncpg.Pool:
         async with self._plain_pool_lock:
             if self._plain_pool is None:
@@ -214,3 +224,14 @@ class RequestReader:
             if broken:
                 await connection.invalidate()
             await connection.close()
+
+
+class PlainReader(RequestReader):
+    """For a read that shares no snapshot with others, such as who the viewer is: no pooled
+    SQLAlchemy connection to check out, ping and roll back."""
+
+    async def fetch_all(self, query: Query, **parameters: Any) -> list[Any]:
+        return await self._database._fetch_plain(query, parameters)
+
+    async def close(self) -> None:
+        return None
