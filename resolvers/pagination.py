@@ -26,7 +26,7 @@ def page_request(
     max_size: int = MAX_PAGE_SIZE,
 ) -> PageRequest:
     """`first`/`after` pages forward, `last`/`before` backward; with neither, the first 20.
-    `max_size` is the operator's choice, up to MAX_PAGE_SIZE (which the schema documents)."""
+    `max_size` is the operator's choice (CIP_MAX_PAGE_SIZE), MAX_PAGE_SIZE unless raised."""
     if first is not None and last is not None:
         raise UserInputError(
             "last", "Arguments 'first' and 'last' cannot be used together; pass one of them."

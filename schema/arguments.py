@@ -11,12 +11,16 @@ if TYPE_CHECKING:
 
 First = Annotated[
     int | None,
-    strawberry.argument(description="Page forward: how many items, 0 to 100 (default 20)."),
+    strawberry.argument(
+        description="Page forward: how many items, 0 to 100 unless the server allows more (default 20)."
+    ),
 ]
 After = Annotated[str | None, strawberry.argument(description="Page forward from after this cursor.")]
 Last = Annotated[
     int | None,
-    strawberry.argument(description="Page backward: how many items, 0 to 100. Not with `first`."),
+    strawberry.argument(
+        description="Page backward: how many items, 0 to 100 unless the server allows more. Not with `first`."
+    ),
 ]
 Before = Annotated[str | None, strawberry.argument(description="Page backward from before this cursor.")]
 
