@@ -31,6 +31,7 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     get_operation_ast,
+    is_abstract_type,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 from sqlalchemy import (
@@ -117,7 +118,8 @@ def _timestamp(column: ColumnElement[Any]) -> ColumnElement[Any]:
         ),
         else_=literal_column("''"),
     )
-    return func.concat(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'), micros, literal_column("'+00:00'"))
+    written = func.concat(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'), micros, literal_column("'+00:00'"))
+    return case((column.is_(None), null()), else_=written)
 
 
 def _adapted(condition: ColumnElement[bool], *aliases: Any) -> ColumnElement[bool]:
@@ -212,10 +214,11 @@ class _Collector:
                     yield from self._walk(parent, fragment.selection_set)
 
     def _applies(self, condition: str, parent: GraphQLObjectType) -> bool:
+        """As GraphQL decides: the type itself, or an interface or union it belongs to."""
         named = self.schema.get_type(condition)
         if named is parent:
             return True
-        return named is not None and any(interface is named for interface in parent.interfaces)
+        return is_abstract_type(named) and self.schema.is_sub_type(named, parent)
 
     def _selected(self, parent: GraphQLObjectType, key: str, node: FieldNode) -> Selected:
         name = node.name.value
@@ -380,9 +383,10 @@ class _Renderer:
 
         assert selected.definition is not None
         connection_type = get_named_type(selected.definition.type).name
-        pairs = [
-            (part.key, field_of(part, connection_type)) for part in self.child(selected, connection_type)
-        ]
+        parts = self.child(selected, connection_type)
+        pairs = [(part.key, field_of(part, connection_type)) for part in parts]
+        if not {part.name for part in parts} & {"nodes", "edges", "pageInfo"}:
+            return select(_json_object(pairs)).scalar_subquery()  # no aggregate over the page's rows
         return select(_json_object(pairs)).select_from(rows).scalar_subquery()
 
 
