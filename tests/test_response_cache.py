@@ -3,7 +3,8 @@ write changes a table they read, here or in another replica, and never reach any
 
 Plans, and so the cache, exist on PostgreSQL only."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -105,28 +106,31 @@ async def test_deleting_a_profile_forgets_its_page(cached: GraphQLClient) -> Non
     assert await anonymous.data(PROFILE, {"id": OWNER}) == {"node": None}
 
 
+@contextmanager
+def writes_told(database: Database) -> Iterator[list[frozenset[str]]]:
+    """The tables each transaction committed meanwhile is told to have written."""
+    heard: list[frozenset[str]] = []
+    database.writes.listeners.append(heard.append)
+    try:
+        yield heard
+    finally:
+        database.writes.listeners.remove(heard.append)
+
+
 async def test_a_delete_names_every_table_its_foreign_keys_reach(world_database: Database) -> None:
     """A cached idea list reads `idea` alone, and deleting a profile deletes its ideas in SQL."""
-    heard: list[frozenset[str]] = []
-    world_database.writes.listeners.append(heard.append)
-    try:
+    with writes_told(world_database) as heard:
         async with world_database.transaction() as connection:
             await connection.execute(delete(Profile).where(col(Profile.id) == 3))
-    finally:
-        world_database.writes.listeners.remove(heard.append)
     assert len(heard) == 1
     assert {"profile", "idea", "profile_skill", "membership", "team"} <= heard[0]
 
 
 async def test_a_rolled_back_write_is_not_told(world_database: Database) -> None:
-    heard: list[frozenset[str]] = []
-    world_database.writes.listeners.append(heard.append)
-    try:
+    with writes_told(world_database) as heard:
         async with world_database.transaction() as connection:
             await connection.execute(delete(Profile).where(col(Profile.id) == 3))
             await connection.rollback()
-    finally:
-        world_database.writes.listeners.remove(heard.append)
     assert heard == []
 
 
