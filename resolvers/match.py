@@ -170,12 +170,13 @@ _teammates: AnySelect = select(col(Membership.profile_id).label("profile_id")).j
 _mine = select(col(Membership.team_id)).where(col(Membership.profile_id) == bindparam("profile"))
 _pending = col(Invite.status) == InviteStatus.PENDING
 _met = union_all(
-    _teammates.where(col(Team.id).in_(_mine)),
+    _teammates.where(col(Team.id).in_(_mine), col(Membership.profile_id).is_not(None)),
     select(col(Invite.recipient_id)).where(col(Invite.sender_id) == bindparam("profile"), _pending),
     select(col(Invite.sender_id)).where(col(Invite.recipient_id) == bindparam("profile"), _pending),
 ).subquery()
 ALREADY_MET = Query(select(_met.c.profile_id))
-"""A profile's teammates and the other side of its pending invitations."""
+"""A profile's teammates (a former member without a profile aside) and the other side of its
+pending invitations."""
 
 _about_idea = or_(
     col(Invite.idea_id) == bindparam("idea"),

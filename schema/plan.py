@@ -383,11 +383,11 @@ class _Renderer:
 
         assert selected.definition is not None
         connection_type = get_named_type(selected.definition.type).name
-        parts = self.child(selected, connection_type)
-        pairs = [(part.key, field_of(part, connection_type)) for part in parts]
-        if not {part.name for part in parts} & {"nodes", "edges", "pageInfo"}:
-            return select(_json_object(pairs)).scalar_subquery()  # no aggregate over the page's rows
-        return select(_json_object(pairs)).select_from(rows).scalar_subquery()
+        pairs = [
+            (part.key, field_of(part, connection_type)) for part in self.child(selected, connection_type)
+        ]
+        # HAVING without GROUP BY makes the page's rows one group: one object, however many rows.
+        return select(_json_object(pairs)).select_from(rows).having(true()).scalar_subquery()
 
 
 def _column(name: str) -> Callable[[_Renderer, Selected, Source], Any]:
@@ -591,15 +591,22 @@ def _page(values: dict[str, Any], prefix: str, max_size: int, descending: bool) 
     return shape, {f"{prefix}{name}": value for name, value in parameters.items()}
 
 
+PLANNED_FILTERS = frozenset({"status", "owner"})
+
+
+def _filters_given(given: Any) -> set[str]:
+    """The filter's fields that hold a value, whether it comes as a dict or as the input object."""
+    fields = given if isinstance(given, dict) else vars(given) if given is not None else {}
+    return {name for name, value in fields.items() if value is not None}
+
+
 def _read_ideas(
     values: dict[str, Any], viewer: Viewer, prefix: str, max_size: int
 ) -> tuple[Any, dict[str, Any]]:
     given = values.get("filter")
     statuses = list(_part(given, "status") or [])
     owner = _part(given, "owner")
-    if len(statuses) > 1 or any(
-        _part(given, name) is not None for name in ("topics", "skills_needed", "search")
-    ):
+    if len(statuses) > 1 or _filters_given(given) - PLANNED_FILTERS:
         raise NotPlanned("a filter the plans do not cover")
     try:
         owner_id = None if owner is None else key_of(owner, "filter.owner", "Profile")
